@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { KimgError } from '../errors';
+
+/**
+ * Digests as the OCI image-spec defines them (descriptor.md "Digests"): `algorithm ":" encoded`.
+ * We accept the two registered algorithms; sha256 is what we produce.
+ */
+export type Digest = `${string}:${string}`;
+export type DigestAlgorithm = 'sha256' | 'sha512';
+
+const ENCODED_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 };
+const DIGEST_PATTERN = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
+
+export interface ParsedDigest {
+  algorithm: DigestAlgorithm;
+  encoded: string;
+}
+
+export function parseDigest(value: string): ParsedDigest {
+  const match = DIGEST_PATTERN.exec(value);
+  if (!match) {
+    throw new KimgError('DIGEST_INVALID', `invalid digest "${value}"`, 'a digest looks like sha256:<64 hex digits>');
+  }
+  const algorithm = match[1] as string;
+  const encoded = match[2] as string;
+  if (algorithm !== 'sha256' && algorithm !== 'sha512') {
+    throw new KimgError('DIGEST_INVALID', `unsupported digest algorithm "${algorithm}" in "${value}"`, 'use sha256 or sha512');
+  }
+  // image-spec: registered algorithms use lowercase hex of a fixed length.
+  if (encoded.length !== ENCODED_LENGTH[algorithm] || !/^[a-f0-9]+$/.test(encoded)) {
+    throw new KimgError(
+      'DIGEST_INVALID',
+      `invalid ${algorithm} digest "${value}"`,
+      `the encoded part must be ${ENCODED_LENGTH[algorithm]} lowercase hex digits`,
+    );
+  }
+  return { algorithm, encoded };
+}
+
+export function isDigest(value: string): value is Digest {
+  try {
+    parseDigest(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function digestOf(data: Uint8Array | string, algorithm: DigestAlgorithm = 'sha256'): Digest {
+  return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
+}
+
+/** The hex part alone, e.g. for blob file names (`blobs/<alg>/<encoded>`). */
+export function encodedPart(digest: string): string {
+  return parseDigest(digest).encoded;
+}
