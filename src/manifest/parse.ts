@@ -15,20 +15,33 @@ export type ParsedManifest =
   | { kind: 'index'; mediaType: string; index: ImageIndex }
   | { kind: 'manifest'; mediaType: string; manifest: ImageManifest };
 
-function parseJson(bytes: Uint8Array, what: string, limit: number): unknown {
+function parseJson(
+  bytes: Uint8Array,
+  what: string,
+  limit: number,
+  invalidCode: 'MANIFEST_INVALID' | 'CONFIG_INVALID',
+): unknown {
   if (bytes.length > limit) {
-    throw new KimgError('SIZE_LIMIT', `${what} is ${bytes.length} bytes, over the ${limit}-byte limit`, 'this is not a manifest kimg will read');
+    throw new KimgError(
+      'SIZE_LIMIT',
+      `${what} is ${bytes.length} bytes, over the ${limit}-byte limit`,
+      'kimg refuses documents this large: the source is broken or hostile',
+    );
   }
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (err) {
-    throw new KimgError('MANIFEST_INVALID', `${what} is not valid JSON: ${(err as Error).message}`, undefined, { cause: err });
+    throw new KimgError(invalidCode, `${what} is not valid JSON: ${(err as Error).message}`, undefined, {
+      cause: err,
+    });
   }
 }
 
 function schemaError(what: string, issues: { path: PropertyKey[]; message: string }[]): KimgError {
   const first = issues[0];
-  const where = first ? `${first.path.map(String).join('.') || '(root)'}: ${first.message}` : 'unknown problem';
+  const where = first
+    ? `${first.path.map(String).join('.') || '(root)'}: ${first.message}`
+    : 'unknown problem';
   return new KimgError('MANIFEST_INVALID', `${what} is not a valid manifest (${where})`);
 }
 
@@ -37,8 +50,12 @@ function schemaError(what: string, issues: { path: PropertyKey[]; message: strin
  * media type it was served or described with, else from its shape (`manifests` vs `layers`), as image-spec
  * manifest.md and image-index.md allow `mediaType` to be absent. Schema 1 is refused with a hint.
  */
-export function parseManifest(bytes: Uint8Array, declaredMediaType?: string, what = 'manifest'): ParsedManifest {
-  const json = parseJson(bytes, what, MAX_MANIFEST_BYTES);
+export function parseManifest(
+  bytes: Uint8Array,
+  declaredMediaType?: string,
+  what = 'manifest',
+): ParsedManifest {
+  const json = parseJson(bytes, what, MAX_MANIFEST_BYTES, 'MANIFEST_INVALID');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new KimgError('MANIFEST_INVALID', `${what} is not a JSON object`);
   }
@@ -75,7 +92,7 @@ export function manifestChildren(parsed: ParsedManifest): Descriptor[] {
 }
 
 export function parseImageConfig(bytes: Uint8Array, what = 'image config'): ImageConfig {
-  const json = parseJson(bytes, what, MAX_CONFIG_BYTES);
+  const json = parseJson(bytes, what, MAX_CONFIG_BYTES, 'CONFIG_INVALID');
   const result = imageConfigSchema.safeParse(json);
   if (!result.success) {
     const first = result.error.issues[0];

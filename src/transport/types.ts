@@ -49,8 +49,12 @@ export interface Target extends ReadOnlyTarget {
    * keeps nothing. Pushing a blob the target already has is allowed and cheap.
    */
   push(desc: Descriptor, content: Readable, options?: IoOptions): Promise<void>;
-  /** Names `desc` (already pushed) as `ref` once committed. */
-  tag(desc: Descriptor, ref: string, options?: IoOptions): Promise<void>;
+  /**
+   * Records `desc` (already pushed) as a root image of the target, named `ref` once committed. With `ref`
+   * undefined the image is kept untagged (an index.json entry without a name, a manifest.json entry without
+   * RepoTags), so loading or saving an image by digest keeps it.
+   */
+  tag(desc: Descriptor, ref: string | undefined, options?: IoOptions): Promise<void>;
   commit(options?: IoOptions): Promise<void>;
   abort(): Promise<void>;
 }

@@ -1,0 +1,43 @@
+// Entry point of `npm run bench -- NAME [options]`: compiles bench/ (tsconfig.bench.json) and runs one named
+// benchmark. Each benchmark module exports `run(argv) → exit code`.
+
+type Benchmark = { describe: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  'load-save': {
+    describe: 'kimg load/save vs skopeo copy for oci-archive and docker-archive (~250 MB, 8 layers)',
+    load: () => import('./load-save'),
+  },
+};
+
+function usage(): string {
+  const names = Object.entries(BENCHMARKS).map(([name, b]) => `  ${name.padEnd(12)} ${b.describe}`);
+  return [
+    'usage: npm run bench -- NAME [options]   (NAME --help for its options)',
+    '',
+    'benchmarks:',
+    ...names,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const bench = BENCHMARKS[name];
+  if (!bench) {
+    console.error(`bench: unknown benchmark '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await bench.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

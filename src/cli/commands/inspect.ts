@@ -1,0 +1,38 @@
+import type { CommandModule } from 'yargs';
+import { inspectImage } from '../../image/inspect';
+import { MAX_MANIFEST_BYTES } from '../../manifest/limits';
+import { locationRef, openSource } from '../../transport/open';
+import { readBlob } from '../../transport/read-blob';
+import { parseImageLocation } from '../../reference';
+import { createContext } from '../context';
+import type { GlobalOptions } from '../global-options';
+
+interface InspectArgs extends GlobalOptions {
+  image: string;
+  raw?: boolean;
+}
+
+export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
+  command: 'inspect <image>',
+  describe: 'show an image\'s manifest, config, platforms and sizes (any transport, nothing is pulled)',
+  builder: (argv) =>
+    argv
+      .positional('image', { type: 'string', demandOption: true, describe: 'IMAGE, or TRANSPORT:REF (oci:DIR:REF, oci-archive:FILE…)' })
+      .option('raw', { type: 'boolean', describe: 'print the manifest bytes exactly as stored' }),
+  handler: async (argv) => {
+    const { output, storeRoot } = createContext(argv);
+    const location = parseImageLocation(argv.image);
+    const source = await openSource(location, { storeRoot });
+    try {
+      const descriptor = await source.resolve(locationRef(location));
+      if (argv.raw) {
+        process.stdout.write(await readBlob(source, descriptor, MAX_MANIFEST_BYTES));
+        return;
+      }
+      const summary = await inspectImage(source, descriptor);
+      output.result({ name: argv.image, ...summary }, () => JSON.stringify({ name: argv.image, ...summary }, null, 2));
+    } finally {
+      await source.close();
+    }
+  },
+};

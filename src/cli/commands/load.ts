@@ -1,0 +1,35 @@
+import type { CommandModule } from 'yargs';
+import { loadArchive } from '../../copy/load';
+import { openStore } from '../../transport/open';
+import { createContext } from '../context';
+import type { GlobalOptions } from '../global-options';
+
+interface LoadArgs extends GlobalOptions {
+  input: string;
+}
+
+export const loadCommand: CommandModule<GlobalOptions, LoadArgs> = {
+  command: 'load',
+  describe: 'load every image of an oci-archive or docker-archive (docker save output) into the local store',
+  builder: (argv) =>
+    argv.option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'archive file (format is detected)' }),
+  handler: async (argv) => {
+    const { output, storeRoot } = createContext(argv);
+    const store = openStore(storeRoot);
+    const started = Date.now();
+    try {
+      const result = await loadArchive(argv.input, store);
+      for (const name of result.skippedNames) output.note(`kimg: warning: "${name}" is not a valid image name; loaded untagged`);
+      const images = result.images.map((image) => ({ digest: image.descriptor.digest, names: image.names }));
+      output.result(
+        { format: result.format, images, ...result.stats, seconds: (Date.now() - started) / 1000 },
+        () =>
+          images
+            .map((image) => (image.names.length > 0 ? image.names.map((name) => `Loaded image: ${name}`).join('\n') : `Loaded image: ${image.digest}`))
+            .join('\n'),
+      );
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,20 @@
+import type { CommandModule } from 'yargs';
+import { openStore } from '../../transport/open';
+import { createContext } from '../context';
+import type { GlobalOptions } from '../global-options';
+import { formatBytes } from '../output';
+
+export const pruneCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'prune',
+  describe: 'delete blobs no image of the local store uses, and leftovers of interrupted writes',
+  handler: async (argv) => {
+    const { output, storeRoot } = createContext(argv);
+    const store = openStore(storeRoot);
+    try {
+      const result = await store.prune();
+      output.result(result, () => `Removed ${result.removedBlobs} blob(s), freed ${formatBytes(result.freedBytes)}`);
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,33 @@
+import yargs from 'yargs';
+import { KimgError } from '../errors';
+import { commands } from './commands';
+import { ExitCode, reportError } from './exit';
+import { addGlobalOptions } from './global-options';
+
+/**
+ * `kimg` entry point: yargs parses, one module per command does the work, and every failure leaves through
+ * reportError — the one place errors become text and exit codes.
+ */
+export async function main(args: string[]): Promise<void> {
+  const debug = args.includes('--debug');
+  let parser = addGlobalOptions(yargs(args))
+    .scriptName('kimg')
+    .usage('$0 <command> [options]\n\nBuild, ship and install Kubernetes cluster images.')
+    .strict()
+    .demandCommand(1, 'name a command; `kimg --help` lists them')
+    .recommendCommands()
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((message, error) => {
+      // yargs calls this for usage problems (message) and for errors thrown by handlers (error).
+      throw error ?? new KimgError('INVALID_ARGUMENT', message, 'run `kimg --help` or `kimg <command> --help` for usage');
+    });
+  for (const command of commands) parser = parser.command(command);
+  try {
+    await parser.parseAsync();
+    process.exitCode = ExitCode.Ok;
+  } catch (err) {
+    process.exitCode = reportError(err, debug);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Everything a command prints goes through here: data on stdout (a table for people, JSON with --format json),
+ * progress and notes on stderr, so `kimg … --format json | jq` always gets clean JSON.
+ */
+export interface Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  /** The command's result: JSON when asked, else the human rendering. */
+  result(data: unknown, human: () => string): void;
+  /** A progress or status line for people; silent with --quiet or --format json. */
+  note(line: string): void;
+}
+
+export function createOutput(format: string | undefined, quiet: boolean | undefined): Output {
+  const json = format === 'json';
+  return {
+    json,
+    quiet: quiet === true,
+    result(data, human) {
+      if (json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      else {
+        const text = human();
+        if (text.length > 0) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      }
+    },
+    note(line) {
+      if (!json && quiet !== true) process.stderr.write(`${line}\n`);
+    },
+  };
+}
+
+/** Left-aligned columns separated by three spaces, like `docker images`. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,3 @@
+export * from './copy-graph';
+export * from './limiter';
+export * from './transfer';

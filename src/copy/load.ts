@@ -1,0 +1,46 @@
+import { KimgError } from '../errors';
+import { normalizeName } from '../reference';
+import { openArchiveSource } from '../transport/archive';
+import type { Target } from '../transport/types';
+import type { CopyGraphOptions } from './copy-graph';
+import { transfer, type TransferItem, type TransferResult } from './transfer';
+
+export interface LoadResult extends TransferResult {
+  format: 'oci-archive' | 'docker-archive';
+  /** Names in the archive that are not valid image references; those images were loaded untagged. */
+  skippedNames: string[];
+}
+
+/**
+ * `kimg load`: every image of an oci-archive or docker-archive (format detected from the content) into the
+ * store, as one transaction — either all images land or the store is left as it was.
+ */
+export async function loadArchive(file: string, store: Target, options: CopyGraphOptions = {}): Promise<LoadResult> {
+  const archive = await openArchiveSource(file);
+  try {
+    const images = await archive.source.list(options);
+    if (images.length === 0) {
+      throw new KimgError('ARCHIVE_INVALID', `${file} holds no images`, 'check that the file was written completely');
+    }
+    const byDigest = new Map<string, TransferItem>();
+    const skippedNames: string[] = [];
+    for (const image of images) {
+      let item = byDigest.get(image.descriptor.digest);
+      if (!item) {
+        item = { descriptor: image.descriptor, names: [] };
+        byDigest.set(image.descriptor.digest, item);
+      }
+      if (image.name === undefined) continue;
+      try {
+        const name = normalizeName(image.name);
+        if (!item.names.includes(name)) item.names.push(name);
+      } catch {
+        skippedNames.push(image.name);
+      }
+    }
+    const result = await transfer(archive.source, store, [...byDigest.values()], options);
+    return { ...result, format: archive.format, skippedNames };
+  } finally {
+    await archive.source.close();
+  }
+}

@@ -1,0 +1,32 @@
+import type { ArchiveFormat } from '../transport/archive';
+import { openArchiveDestination } from '../transport/archive';
+import type { ReadOnlyTarget } from '../transport/types';
+import type { CopyGraphOptions } from './copy-graph';
+import { transfer, type TransferResult } from './transfer';
+
+export interface SaveRequest {
+  /** The store ref (normalized name, digest or ID) of each image to save. */
+  ref: string;
+  /** The name to record in the archive; none for images saved by digest. */
+  name?: string;
+}
+
+/**
+ * `kimg save`: images of the store into one archive file. The file appears only when complete (written to a
+ * temporary name and renamed at commit); a failure leaves no file behind.
+ */
+export async function saveArchive(
+  store: ReadOnlyTarget,
+  requests: SaveRequest[],
+  file: string,
+  format: ArchiveFormat,
+  options: CopyGraphOptions = {},
+): Promise<TransferResult> {
+  const destination = await openArchiveDestination(file, format);
+  return transfer(
+    store,
+    destination,
+    requests.map((request) => ({ ref: request.ref, names: request.name === undefined ? [] : [request.name] })),
+    options,
+  );
+}

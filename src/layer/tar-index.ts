@@ -1,0 +1,175 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { KimgError } from '../errors';
+import { sniffCompression, SNIFF_BYTES } from './compression';
+import { decompressToTemp } from './decompress-archive';
+import { resolveLinkTarget } from './entry-name';
+import { NotATarError, scanTar, type TarEntry } from './tar-scan';
+
+export interface TarIndexOptions {
+  /** Where a gzip-compressed archive is decompressed to (default os.tmpdir()). */
+  tmpDir?: string;
+  signal?: AbortSignal;
+}
+
+/** Symlink chains longer than this are loops or attacks (Linux stops at 40, MAXSYMLINKS). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Random access to the members of a tar file without extracting it: the headers are scanned once with
+ * positional reads (content is skipped, never read), and each member is then served by
+ * fs.createReadStream(file, {start, end}). tar-stream cannot do this — its extract stream reports no offsets
+ * and its header decoder is not exported — hence our own header scanner (tar-header.ts, tar-scan.ts).
+ */
+export class TarIndex {
+  private constructor(
+    /** The archive as the user named it (for messages). */
+    readonly file: string,
+    /** The plain tar actually read: `file` itself, or its decompressed temp copy. */
+    readonly dataFile: string,
+    readonly compression: 'gzip' | 'none',
+    private readonly members: Map<string, TarEntry>,
+    private readonly cleanup: (() => Promise<void>) | undefined,
+  ) {}
+
+  static async open(file: string, options: TarIndexOptions = {}): Promise<TarIndex> {
+    const compression = sniffCompression(await readHead(file));
+    if (compression === 'zstd') {
+      throw new KimgError(
+        'ARCHIVE_FORMAT_UNKNOWN',
+        `${file} is a zstd-compressed file, not an oci-archive or docker-archive`,
+        'decompress it first: zstd -d',
+      );
+    }
+    const temp = compression === 'gzip' ? await decompressToTemp(file, options) : undefined;
+    const dataFile = temp?.path ?? file;
+    try {
+      const handle = await open(dataFile, 'r');
+      try {
+        const { size } = await handle.stat();
+        const members = await scanTar(handle, size, file);
+        return new TarIndex(file, dataFile, compression, members, temp?.remove);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      await temp?.remove();
+      if (err instanceof NotATarError) {
+        throw new KimgError(
+          'ARCHIVE_FORMAT_UNKNOWN',
+          `${file} is not an oci-archive or docker-archive`,
+          'expected a tar file (optionally gzip-compressed), as written by `skopeo copy`, `docker save` or `kimg save`',
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Every member, in archive order (links unresolved). */
+  entries(): TarEntry[] {
+    return [...this.members.values()];
+  }
+
+  /** The member `name`, following symlinks and hard links inside the archive; undefined when absent. */
+  get(name: string): TarEntry | undefined {
+    let entry = this.members.get(name);
+    for (let hops = 0; entry && (entry.type === 'symlink' || entry.type === 'link'); hops++) {
+      if (hops >= MAX_LINK_HOPS) return undefined;
+      // Hard link targets are archive-root relative (POSIX); symlinks are relative to their own directory.
+      const target =
+        entry.type === 'link' ? (entry.linkname ?? '') : resolveLinkTarget(entry.name, entry.linkname ?? '');
+      entry = target === undefined ? undefined : this.members.get(target.replace(/^(\.\/)+/, ''));
+    }
+    return entry;
+  }
+
+  has(name: string): boolean {
+    return this.get(name)?.type === 'file';
+  }
+
+  /** The content of a regular file member. */
+  openEntry(name: string): Readable {
+    const entry = this.requireFile(name);
+    if (entry.size === 0) return Readable.from([]);
+    return createReadStream(this.dataFile, { start: entry.offset, end: entry.offset + entry.size - 1 });
+  }
+
+  /** Reads a small member whole (JSON metadata), refusing anything over `limit` bytes. */
+  async readEntry(name: string, limit: number): Promise<Buffer> {
+    const entry = this.requireFile(name);
+    if (entry.size > limit) {
+      throw new KimgError(
+        'SIZE_LIMIT',
+        `${this.file}: "${name}" is ${entry.size} bytes, over the ${limit}-byte limit`,
+        'this archive was not written by a tool kimg knows',
+      );
+    }
+    const handle = await open(this.dataFile, 'r');
+    try {
+      const data = Buffer.alloc(entry.size);
+      const { bytesRead } = await handle.read(data, 0, entry.size, entry.offset);
+      if (bytesRead !== entry.size)
+        throw new KimgError(
+          'ARCHIVE_INVALID',
+          `${this.file}: "${name}" is truncated`,
+          'produce the archive again',
+        );
+      return data;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The first `length` bytes of a member (fewer if it is shorter), for sniffing its compression. */
+  async readEntryHead(name: string, length: number): Promise<Buffer> {
+    const entry = this.requireFile(name);
+    const head = Buffer.alloc(Math.min(length, entry.size));
+    const handle = await open(this.dataFile, 'r');
+    try {
+      await handle.read(head, 0, head.length, entry.offset);
+      return head;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Deletes the decompressed temp copy, if any. Streams already open keep working (the inode lives on). */
+  async close(): Promise<void> {
+    await this.cleanup?.();
+  }
+
+  private requireFile(name: string): TarEntry {
+    const entry = this.get(name);
+    if (!entry || entry.type !== 'file') {
+      throw new KimgError(
+        'BLOB_UNKNOWN',
+        `${this.file} has no file "${name}"`,
+        'the archive is incomplete; produce it again',
+      );
+    }
+    return entry;
+  }
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KimgError(
+      'IO_ERROR',
+      `cannot open ${file}: ${code ?? (err as Error).message}`,
+      code === 'ENOENT' ? 'check the path' : undefined,
+      { cause: err },
+    );
+  }
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,68 @@
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { KimgError } from '../errors';
+import type { Descriptor } from '../manifest';
+import { fsyncDir, pathExists } from './fs-atomic';
+import { walkGraph, type BlobLookup } from './graph';
+import { applyTag, applyUntagged } from './index-edits';
+import type { Ingest } from './ingest';
+import { ensureLayout } from './layout-file';
+import type { OciLayout } from './oci-layout';
+
+/** A root the transaction will record: named (a tag) or untagged (an image kept by digest). */
+export interface PendingRoot {
+  name?: string;
+  desc: Descriptor;
+}
+
+/**
+ * Publishes a transaction, under the layout lock:
+ *   1. check that the whole graph of every root (tagged or untagged) is in blobs/ ∪ staged (else BLOB_UNKNOWN and
+ *      nothing changes: no blob moved, index.json untouched);
+ *   2. rename staged blobs into blobs/ (they were fsynced when staged; a blob already there is skipped —
+ *      content addressing makes the two files identical);
+ *   3. apply the tags to a fresh read of index.json and replace it atomically (OciLayout.update).
+ * A SIGKILL between 2 and 3 leaves unreferenced blobs, which prune removes; never an entry without its blobs.
+ */
+export async function commitTransaction(
+  layout: OciLayout,
+  ingest: Ingest,
+  roots: readonly PendingRoot[],
+  signal?: AbortSignal,
+): Promise<void> {
+  if (ingest.blobs.size === 0 && roots.length === 0) return;
+  signal?.throwIfAborted();
+  const paths = layout.paths;
+  const lookup: BlobLookup = {
+    has: async (digest) => ingest.blobs.has(digest) || pathExists(paths.blob(digest)),
+    read: (digest) => fs.readFile(ingest.stagedPath(digest) ?? paths.blob(digest)),
+  };
+  await layout.update(async (index, assertHeld) => {
+    for (const { name, desc } of roots) {
+      await walkGraph([desc], lookup, { onMissing: (missing) => throwMissing(missing, name ?? desc.digest, layout.description) });
+    }
+    signal?.throwIfAborted();
+    assertHeld();
+    await ensureLayout(paths);
+    const touched = new Set<string>();
+    for (const [digest, staged] of ingest.blobs) {
+      const target = paths.blob(digest);
+      if (await pathExists(target)) continue;
+      await fs.mkdir(dirname(target), { recursive: true });
+      await fs.rename(staged, target);
+      touched.add(dirname(target));
+    }
+    for (const dir of touched) await fsyncDir(dir);
+    let next = index;
+    for (const { name, desc } of roots) next = name === undefined ? applyUntagged(next, desc) : applyTag(next, desc, name);
+    return { index: next, result: undefined };
+  });
+}
+
+function throwMissing(missing: Descriptor, name: string, where: string): never {
+  throw new KimgError(
+    'BLOB_UNKNOWN',
+    `cannot commit ${name} to ${where}: blob ${missing.digest} (${missing.mediaType}, ${missing.size} bytes) is neither in the store nor pushed`,
+    'push every blob of the image before tagging it; nothing was changed',
+  );
+}

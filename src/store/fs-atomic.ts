@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * The few file operations that make a SIGKILL harmless: write to a temp file in the same directory, fsync it,
+ * rename it over the target (rename is atomic on POSIX), fsync the directory so the rename itself is durable.
+ * A reader sees the old file or the new one, never a half-written one.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempNameFor(path);
+  await writeSynced(temp, data);
+  try {
+    await fs.rename(temp, path);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/**
+ * Creates `path` with `data` only if it does not exist, atomically: link(2) fails with EEXIST instead of
+ * replacing, so two processes creating the same layout at once cannot clobber each other.
+ */
+export async function createFileIfAbsent(path: string, data: string | Uint8Array): Promise<void> {
+  if (await pathExists(path)) return;
+  const temp = tempNameFor(path);
+  await writeSynced(temp, data);
+  try {
+    await fs.link(temp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+  await fsyncDir(dirname(path));
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some filesystems (and Windows) refuse fsync on directories; the rename is still atomic there.
+    if (!['EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Temp files start with the target's name so prune can recognise leftovers of a killed writer. */
+export const TEMP_MARKER = '.tmp-';
+
+function tempNameFor(path: string): string {
+  return `${path}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.open(path, 'wx', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

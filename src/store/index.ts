@@ -1,0 +1,11 @@
+export { defaultStoreRoot, LayoutPaths } from './paths';
+export { OciLayout, type DeleteResult, type LayoutImage, type OciLayoutOptions } from './oci-layout';
+export { commitTransaction, type PendingRoot } from './commit';
+export { Ingest } from './ingest';
+export { checkRefName, isValidRefName, verbatimPolicy, type NamePolicy } from './name-policy';
+export { DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock';
+export { DEFAULT_INGEST_MAX_AGE_MS, type PruneOptions, type PruneResult } from './prune';
+export { MIN_ID_PREFIX, resolveIn, type Resolved } from './resolve';
+export { indexFileSchema, readIndexFile, type IndexEntry, type IndexFile } from './index-file';
+export { IMAGE_LAYOUT_VERSION } from './layout-file';
+export { applyTag, removeDigest, untagName } from './index-edits';

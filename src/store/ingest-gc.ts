@@ -1,0 +1,50 @@
+import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { OWNER_FILE, type IngestOwner } from './ingest';
+
+/**
+ * Whether an ingest dir is a leftover: its owner process is gone (same host only — a pid means nothing on
+ * another machine sharing the store over NFS), or nothing in it has been written for `maxAgeMs` (pids get
+ * reused; a live transaction streaming a layer keeps touching its file's mtime).
+ */
+export async function isStaleIngest(dir: string, now: Date, maxAgeMs: number): Promise<boolean> {
+  const owner = await readOwner(dir);
+  if (owner && owner.hostname === hostname() && !isProcessAlive(owner.pid)) return true;
+  try {
+    return now.getTime() - (await newestMtime(dir)) > maxAgeMs;
+  } catch (err) {
+    // Its transaction committed or aborted while we looked: gone already, nothing to sweep.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readOwner(dir: string): Promise<IngestOwner | undefined> {
+  try {
+    const parsed = JSON.parse(await fs.readFile(join(dir, OWNER_FILE), 'utf8')) as Partial<IngestOwner>;
+    if (typeof parsed.pid !== 'number' || typeof parsed.hostname !== 'string') return undefined;
+    return { pid: parsed.pid, hostname: parsed.hostname, createdAt: String(parsed.createdAt) };
+  } catch {
+    return undefined;
+  }
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = (await fs.stat(dir)).mtimeMs;
+  for (const name of await fs.readdir(dir)) {
+    const stat = await fs.stat(join(dir, name)).catch(() => undefined);
+    if (stat && stat.mtimeMs > newest) newest = stat.mtimeMs;
+  }
+  return newest;
+}

@@ -1,0 +1,48 @@
+import { promises as fs } from 'node:fs';
+import { z } from 'zod';
+import { KimgError } from '../errors';
+import { createFileIfAbsent } from './fs-atomic';
+import { emptyIndex } from './index-file';
+import type { LayoutPaths } from './paths';
+
+/** image-spec image-layout.md "oci-layout file": the only version defined is 1.0.0. */
+export const IMAGE_LAYOUT_VERSION = '1.0.0';
+
+const layoutFileSchema = z.looseObject({ imageLayoutVersion: z.string() });
+
+/** Refuses a directory whose oci-layout file declares a version we do not know (reads and writes alike). */
+export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
+  let text: string;
+  try {
+    text = await fs.readFile(paths.layoutFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  let version: string | undefined;
+  try {
+    const parsed = layoutFileSchema.safeParse(JSON.parse(text));
+    version = parsed.success ? parsed.data.imageLayoutVersion : undefined;
+  } catch {
+    version = undefined;
+  }
+  if (version !== IMAGE_LAYOUT_VERSION) {
+    throw new KimgError(
+      'LAYOUT_INVALID',
+      `${paths.layoutFile}: unsupported or unreadable imageLayoutVersion ${JSON.stringify(version ?? text.slice(0, 80))}`,
+      `kimg reads OCI image layouts of version ${IMAGE_LAYOUT_VERSION}; check that ${paths.root} is an OCI layout`,
+    );
+  }
+}
+
+/**
+ * Makes `root` a layout if it is not one yet. Called on the first write only: read-only operations on an absent
+ * store must not create it. Each file appears atomically, index.json before oci-layout, so a killed process
+ * leaves either no layout or a complete empty one.
+ */
+export async function ensureLayout(paths: LayoutPaths): Promise<void> {
+  await fs.mkdir(paths.blobsDir, { recursive: true });
+  await createFileIfAbsent(paths.indexFile, JSON.stringify(emptyIndex()));
+  await createFileIfAbsent(paths.layoutFile, JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
+  await checkLayoutFile(paths);
+}

@@ -1,0 +1,87 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { isDigest } from '../digest';
+import { pathExists, TEMP_MARKER } from './fs-atomic';
+import { walkGraph } from './graph';
+import { writeIndexFile, type IndexFile } from './index-file';
+import { isStaleIngest } from './ingest-gc';
+import { descriptorOf, removeUntagged } from './index-edits';
+import type { LayoutPaths } from './paths';
+
+export interface PruneOptions {
+  /** Also drop untagged ("dangling") index entries first, as `podman image prune` does. Default true. */
+  untagged?: boolean;
+  /** Ingest dirs untouched this long are leftovers even if their pid looks alive (pid reuse). Default 1 hour. */
+  ingestMaxAgeMs?: number;
+  now?: Date;
+}
+
+export const DEFAULT_INGEST_MAX_AGE_MS = 60 * 60 * 1000;
+
+export interface PruneResult {
+  removedBlobs: string[];
+  freedBytes: number;
+  removedEntries: number;
+  removedIngests: number;
+}
+
+/**
+ * Mark-and-sweep, run by OciLayout.prune with the lock held for the whole of it, so a commit cannot add an entry
+ * pointing at a blob we are about to delete. Marks start at every index.json entry and follow manifests and
+ * indexes (unknown media types are leaves); unreferenced blobs, dead transactions' ingest dirs and temp files of
+ * killed writers are removed. The index is rewritten before any blob goes: a crash in between leaves only
+ * garbage, never an entry whose blobs are missing.
+ */
+export async function pruneLayout(
+  paths: LayoutPaths,
+  index: IndexFile,
+  assertHeld: () => void,
+  options: PruneOptions = {},
+): Promise<PruneResult> {
+  const kept = options.untagged === false ? index : removeUntagged(index);
+  const removedEntries = index.manifests.length - kept.manifests.length;
+  if (removedEntries > 0) await writeIndexFile(paths, kept);
+
+  const marked = await walkGraph(kept.manifests.map(descriptorOf), {
+    has: (digest) => pathExists(paths.blob(digest)),
+    read: (digest) => fs.readFile(paths.blob(digest)),
+  });
+  assertHeld();
+  const result: PruneResult = { removedBlobs: [], freedBytes: 0, removedEntries, removedIngests: 0 };
+  for (const algorithm of await readDirOrEmpty(paths.blobsDir)) {
+    for (const encoded of await readDirOrEmpty(join(paths.blobsDir, algorithm))) {
+      const digest = `${algorithm}:${encoded}`;
+      // Files that are not named like a digest are not ours (another tool's temp file): leave them.
+      if (!isDigest(digest) || marked.has(digest)) continue;
+      const file = join(paths.blobsDir, algorithm, encoded);
+      const { size } = await fs.stat(file);
+      await fs.rm(file, { force: true });
+      result.removedBlobs.push(digest);
+      result.freedBytes += size;
+    }
+  }
+  // Every index write happens under this lock, so any temp file of ours still here belongs to a dead writer.
+  for (const name of await readDirOrEmpty(paths.root)) {
+    if ((name.startsWith('index.json') || name.startsWith('oci-layout')) && name.includes(TEMP_MARKER)) {
+      await fs.rm(join(paths.root, name), { force: true });
+    }
+  }
+  const now = options.now ?? new Date();
+  for (const name of await readDirOrEmpty(paths.ingestDir)) {
+    const dir = join(paths.ingestDir, name);
+    if (await isStaleIngest(dir, now, options.ingestMaxAgeMs ?? DEFAULT_INGEST_MAX_AGE_MS)) {
+      await fs.rm(dir, { recursive: true, force: true });
+      result.removedIngests += 1;
+    }
+  }
+  return result;
+}
+
+async function readDirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}

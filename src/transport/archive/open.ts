@@ -1,0 +1,38 @@
+import { KimgError } from '../../errors';
+import { TarIndex, type TarIndexOptions } from '../../layer';
+import { DockerArchiveDestination } from '../docker-archive/destination';
+import { MANIFEST_JSON_FILE } from '../docker-archive/manifest-json';
+import { DockerArchiveSource } from '../docker-archive/source';
+import { OciArchiveDestination } from '../oci-archive/destination';
+import { OciArchiveSource } from '../oci-archive/source';
+import type { ReadOnlyTarget, Target } from '../types';
+import { OCI_LAYOUT_FILE } from './layout-files';
+
+export const ARCHIVE_FORMATS = ['oci-archive', 'docker-archive'] as const;
+export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
+
+/**
+ * Opens an archive whose format is told by its content (`kimg load -i FILE`). manifest.json wins over
+ * oci-layout: Docker ≥ 25 writes both, and its manifest.json carries the RepoTags users expect.
+ */
+export async function openArchiveSource(
+  file: string,
+  options: TarIndexOptions = {},
+): Promise<{ format: ArchiveFormat; source: ReadOnlyTarget }> {
+  const tar = await TarIndex.open(file, options);
+  if (tar.has(MANIFEST_JSON_FILE))
+    return { format: 'docker-archive', source: await DockerArchiveSource.fromTar(tar) };
+  if (tar.has(OCI_LAYOUT_FILE)) return { format: 'oci-archive', source: await OciArchiveSource.fromTar(tar) };
+  await tar.close();
+  throw new KimgError(
+    'ARCHIVE_FORMAT_UNKNOWN',
+    `${file} is not an oci-archive or docker-archive`,
+    'it is a tar file, but holds neither manifest.json (docker save) nor oci-layout (OCI image layout)',
+  );
+}
+
+export async function openArchiveDestination(file: string, format: ArchiveFormat): Promise<Target> {
+  return format === 'docker-archive'
+    ? DockerArchiveDestination.create(file)
+    : OciArchiveDestination.create(file);
+}

@@ -1,0 +1,3 @@
+export * from './destination';
+export * from './manifest-json';
+export * from './source';

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { KimgError } from '../../errors';
+import { sniffCompression, SNIFF_BYTES, type TarIndex } from '../../layer';
+import { MediaType } from '../../manifest';
+
+/** A layer (or other blob) member of a docker save archive, described as a blob. */
+export interface MemberBlob {
+  /** The member holding the bytes (symlinks resolved). */
+  member: string;
+  digest: string;
+  size: number;
+  mediaType: string;
+}
+
+/** Docker ≥ 25 stores content addressed: the name is the digest (trusted now, verified on every fetch). */
+const BLOB_MEMBER = /^blobs\/(sha256|sha512)\/([a-f0-9]{64}|[a-f0-9]{128})$/;
+
+/**
+ * docker save does not record layer media types or compressed digests, so both come from the bytes: the media
+ * type from the magic number (save writes uncompressed tars, but a hand-made or `docker save`-then-recompressed
+ * archive may hold gzip or zstd), the digest from the name when content-addressed, else by hashing the member
+ * once (legacy `<id>/layer.tar`).
+ */
+export async function describeMember(tar: TarIndex, path: string): Promise<MemberBlob> {
+  const entry = tar.get(path);
+  if (!entry || entry.type !== 'file') {
+    throw new KimgError(
+      'BLOB_UNKNOWN',
+      `${tar.file}: manifest.json names "${path}", which is not in the archive`,
+      'the archive is incomplete; produce it again',
+    );
+  }
+  const named = BLOB_MEMBER.exec(entry.name);
+  if (named) {
+    const head = await tar.readEntryHead(entry.name, SNIFF_BYTES);
+    return {
+      member: entry.name,
+      digest: `${named[1]}:${named[2]}`,
+      size: entry.size,
+      mediaType: layerMediaType(head),
+    };
+  }
+  const hash = createHash('sha256');
+  let head: Buffer = Buffer.alloc(0);
+  for await (const chunk of tar.openEntry(entry.name)) {
+    if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk as Buffer]).subarray(0, SNIFF_BYTES);
+    hash.update(chunk as Buffer);
+  }
+  return {
+    member: entry.name,
+    digest: `sha256:${hash.digest('hex')}`,
+    size: entry.size,
+    mediaType: layerMediaType(head),
+  };
+}
+
+function layerMediaType(head: Uint8Array): string {
+  switch (sniffCompression(head)) {
+    case 'gzip':
+      return MediaType.OciLayerGzip;
+    case 'zstd':
+      return MediaType.OciLayerZstd;
+    default:
+      return MediaType.OciLayer;
+  }
+}

@@ -1,0 +1,2 @@
+export { LayoutTarget } from './layout-target';
+export { openOciLayout } from './oci-layout-target';

@@ -1,0 +1,3 @@
+export * from './dockerd';
+export * from './run';
+export * from './temp';
