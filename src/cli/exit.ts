@@ -24,6 +24,10 @@ export function reportError(err: unknown, debug: boolean): number {
     return ExitCode.Failure;
   }
   process.stderr.write(`kimg: internal error: ${error.message}\n`);
-  process.stderr.write(debug && error.stack ? `${error.stack}\n` : 'kimg: hint: this is a bug in kimg; run again with --debug and report the output\n');
+  process.stderr.write(
+    debug && error.stack
+      ? `${error.stack}\n`
+      : 'kimg: hint: this is a bug in kimg; run again with --debug and report the output\n',
+  );
   return ExitCode.Bug;
 }

@@ -14,11 +14,29 @@ export interface GlobalOptions {
 
 export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
   return argv
-    .option('root', { type: 'string', describe: 'local store directory (default $KIMG_ROOT, else $XDG_DATA_HOME/kimg)', global: true })
-    .option('format', { type: 'string', describe: 'output format: json for machine-readable output', global: true })
+    .option('root', {
+      type: 'string',
+      describe: 'local store directory (default $KIMG_ROOT, else $XDG_DATA_HOME/kimg)',
+      global: true,
+    })
+    .option('format', {
+      type: 'string',
+      describe: 'output format: json for machine-readable output',
+      global: true,
+    })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only what scripts need', global: true })
     .option('debug', { type: 'boolean', describe: 'print stack traces and debug detail', global: true })
-    .option('tls-verify', { type: 'boolean', describe: 'verify registry TLS certificates (default true)', global: true })
-    .option('cert-dir', { type: 'string', describe: 'directory of per-registry CA and client certificates', global: true })
-    .option('authfile', { type: 'string', describe: 'registry credentials file', global: true }) as Argv<T & GlobalOptions>;
+    .option('tls-verify', {
+      type: 'boolean',
+      describe: 'verify registry TLS certificates (default true)',
+      global: true,
+    })
+    .option('cert-dir', {
+      type: 'string',
+      describe: 'directory of per-registry CA and client certificates',
+      global: true,
+    })
+    .option('authfile', { type: 'string', describe: 'registry credentials file', global: true }) as Argv<
+    T & GlobalOptions
+  >;
 }

@@ -21,7 +21,10 @@ export async function main(args: string[]): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((message, error) => {
       // yargs calls this for usage problems (message) and for errors thrown by handlers (error).
-      throw error ?? new KimgError('INVALID_ARGUMENT', message, 'run `kimg --help` or `kimg <command> --help` for usage');
+      throw (
+        error ??
+        new KimgError('INVALID_ARGUMENT', message, 'run `kimg --help` or `kimg <command> --help` for usage')
+      );
     });
   for (const command of commands) parser = parser.command(command);
   try {

@@ -31,7 +31,9 @@ export function createOutput(format: string | undefined, quiet: boolean | undefi
 
 /** Left-aligned columns separated by three spaces, like `docker images`. */
 export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))

@@ -11,8 +11,7 @@ import { Limiter } from './limiter';
 export const DEFAULT_COPY_CONCURRENCY = 4;
 
 export type CopyEvent =
-  | { type: 'skipped'; descriptor: Descriptor }
-  | { type: 'copied'; descriptor: Descriptor };
+  { type: 'skipped'; descriptor: Descriptor } | { type: 'copied'; descriptor: Descriptor };
 
 export interface CopyGraphOptions {
   signal?: AbortSignal;
@@ -65,7 +64,9 @@ export class GraphCopier {
     }
     if (isManifestMediaType(desc.mediaType)) {
       const bytes = await readBlob(this.source, desc, MAX_MANIFEST_BYTES, { signal });
-      const children = manifestChildren(parseManifest(bytes, desc.mediaType, `manifest ${desc.digest} in ${this.source.description}`));
+      const children = manifestChildren(
+        parseManifest(bytes, desc.mediaType, `manifest ${desc.digest} in ${this.source.description}`),
+      );
       await settleAll(children.map((child) => this.copy(child)));
       await this.destination.push(desc, Readable.from([bytes]), { signal });
     } else {

@@ -8,7 +8,8 @@ export class Limiter {
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`concurrency must be a whole number ≥ 1, got ${limit}`);
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {

@@ -15,12 +15,20 @@ export interface LoadResult extends TransferResult {
  * `kimg load`: every image of an oci-archive or docker-archive (format detected from the content) into the
  * store, as one transaction — either all images land or the store is left as it was.
  */
-export async function loadArchive(file: string, store: Target, options: CopyGraphOptions = {}): Promise<LoadResult> {
+export async function loadArchive(
+  file: string,
+  store: Target,
+  options: CopyGraphOptions = {},
+): Promise<LoadResult> {
   const archive = await openArchiveSource(file);
   try {
     const images = await archive.source.list(options);
     if (images.length === 0) {
-      throw new KimgError('ARCHIVE_INVALID', `${file} holds no images`, 'check that the file was written completely');
+      throw new KimgError(
+        'ARCHIVE_INVALID',
+        `${file} holds no images`,
+        'check that the file was written completely',
+      );
     }
     const byDigest = new Map<string, TransferItem>();
     const skippedNames: string[] = [];

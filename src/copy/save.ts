@@ -26,7 +26,10 @@ export async function saveArchive(
   return transfer(
     store,
     destination,
-    requests.map((request) => ({ ref: request.ref, names: request.name === undefined ? [] : [request.name] })),
+    requests.map((request) => ({
+      ref: request.ref,
+      names: request.name === undefined ? [] : [request.name],
+    })),
     options,
   );
 }

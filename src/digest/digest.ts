@@ -19,12 +19,20 @@ export interface ParsedDigest {
 export function parseDigest(value: string): ParsedDigest {
   const match = DIGEST_PATTERN.exec(value);
   if (!match) {
-    throw new KimgError('DIGEST_INVALID', `invalid digest "${value}"`, 'a digest looks like sha256:<64 hex digits>');
+    throw new KimgError(
+      'DIGEST_INVALID',
+      `invalid digest "${value}"`,
+      'a digest looks like sha256:<64 hex digits>',
+    );
   }
   const algorithm = match[1] as string;
   const encoded = match[2] as string;
   if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-    throw new KimgError('DIGEST_INVALID', `unsupported digest algorithm "${algorithm}" in "${value}"`, 'use sha256 or sha512');
+    throw new KimgError(
+      'DIGEST_INVALID',
+      `unsupported digest algorithm "${algorithm}" in "${value}"`,
+      'use sha256 or sha512',
+    );
   }
   // image-spec: registered algorithms use lowercase hex of a fixed length.
   if (encoded.length !== ENCODED_LENGTH[algorithm] || !/^[a-f0-9]+$/.test(encoded)) {

@@ -26,7 +26,22 @@ export type ErrorCode =
   | 'LOCK_FAILED'
   | 'IO_ERROR'
   | 'DAEMON_ERROR'
-  | 'ABORTED';
+  | 'ABORTED'
+  // Registry client (src/registry): the distribution-spec error codes that change what the user does next,
+  // plus transport failures. Anything else a registry says is REGISTRY_ERROR with the spec code attached.
+  | 'REGISTRY_ERROR'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'NAME_UNKNOWN'
+  | 'TOO_MANY_REQUESTS'
+  | 'NETWORK_ERROR'
+  | 'TLS_ERROR'
+  | 'REDIRECT_REFUSED'
+  // Credentials and TLS settings (src/registry/credentials, src/registry/tls): the user's files or programs.
+  | 'AUTH_FILE_INVALID'
+  | 'CREDENTIAL_HELPER_NOT_FOUND'
+  | 'CREDENTIAL_HELPER_FAILED'
+  | 'TLS_CONFIG_INVALID';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

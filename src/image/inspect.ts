@@ -38,11 +38,17 @@ export interface ImageSummary {
  * Reads what `kimg inspect` and `kimg images` show — manifest, config, platforms, sizes — from any target,
  * without unpacking layers. Every read is a verified fetch.
  */
-export async function inspectImage(target: ReadOnlyTarget, desc: Descriptor, options?: IoOptions): Promise<ImageSummary> {
+export async function inspectImage(
+  target: ReadOnlyTarget,
+  desc: Descriptor,
+  options?: IoOptions,
+): Promise<ImageSummary> {
   const bytes = await readBlob(target, desc, MAX_MANIFEST_BYTES, options);
   const parsed = parseManifest(bytes, desc.mediaType, `manifest ${desc.digest} in ${target.description}`);
   if (parsed.kind === 'index') {
-    const manifests = await Promise.all(parsed.index.manifests.map((child) => inspectChild(target, child, options)));
+    const manifests = await Promise.all(
+      parsed.index.manifests.map((child) => inspectChild(target, child, options)),
+    );
     const counted = new Set<string>([desc.digest]);
     let size = desc.size;
     for (const child of manifests) {
@@ -53,7 +59,11 @@ export async function inspectImage(target: ReadOnlyTarget, desc: Descriptor, opt
         }
       }
     }
-    const created = manifests.map((m) => m.created).filter((c): c is string => c !== undefined).sort().pop();
+    const created = manifests
+      .map((m) => m.created)
+      .filter((c): c is string => c !== undefined)
+      .sort()
+      .pop();
     return {
       digest: desc.digest,
       mediaType: parsed.mediaType,
@@ -82,7 +92,13 @@ export async function inspectImage(target: ReadOnlyTarget, desc: Descriptor, opt
   } catch {
     return summary;
   }
-  summary.platforms = [formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant && { variant: config.variant }) })];
+  summary.platforms = [
+    formatPlatform({
+      os: config.os,
+      architecture: config.architecture,
+      ...(config.variant && { variant: config.variant }),
+    }),
+  ];
   if (config.created !== undefined) summary.created = config.created;
   summary.diffIds = config.rootfs.diff_ids;
   const c = config.config;
@@ -98,7 +114,11 @@ export async function inspectImage(target: ReadOnlyTarget, desc: Descriptor, opt
   return summary;
 }
 
-async function inspectChild(target: ReadOnlyTarget, child: Descriptor, options?: IoOptions): Promise<ImageSummary> {
+async function inspectChild(
+  target: ReadOnlyTarget,
+  child: Descriptor,
+  options?: IoOptions,
+): Promise<ImageSummary> {
   const summary = await inspectImage(target, child, options);
   // The index's platform field is authoritative for selection (image-index.md); prefer it when present.
   if (child.platform) summary.platforms = [formatPlatform(child.platform)];

@@ -23,7 +23,16 @@ export async function listImages(target: ReadOnlyTarget, options?: IoOptions): P
       summaries.set(digest, summary);
     }
     const { size, created, platforms, mediaType } = await summary;
-    rows.push({ ...(image.name !== undefined && { name: image.name }), digest, mediaType, size, ...(created !== undefined && { created }), platforms });
+    rows.push({
+      ...(image.name !== undefined && { name: image.name }),
+      digest,
+      mediaType,
+      size,
+      ...(created !== undefined && { created }),
+      platforms,
+    });
   }
-  return rows.sort((a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || a.digest.localeCompare(b.digest));
+  return rows.sort(
+    (a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || a.digest.localeCompare(b.digest),
+  );
 }

@@ -39,7 +39,9 @@ export async function commitTransaction(
   };
   await layout.update(async (index, assertHeld) => {
     for (const { name, desc } of roots) {
-      await walkGraph([desc], lookup, { onMissing: (missing) => throwMissing(missing, name ?? desc.digest, layout.description) });
+      await walkGraph([desc], lookup, {
+        onMissing: (missing) => throwMissing(missing, name ?? desc.digest, layout.description),
+      });
     }
     signal?.throwIfAborted();
     assertHeld();
@@ -54,7 +56,8 @@ export async function commitTransaction(
     }
     for (const dir of touched) await fsyncDir(dir);
     let next = index;
-    for (const { name, desc } of roots) next = name === undefined ? applyUntagged(next, desc) : applyTag(next, desc, name);
+    for (const { name, desc } of roots)
+      next = name === undefined ? applyUntagged(next, desc) : applyTag(next, desc, name);
     return { index: next, result: undefined };
   });
 }

@@ -43,7 +43,8 @@ export async function fsyncDir(dir: string): Promise<void> {
     await handle.sync();
   } catch (err) {
     // Some filesystems (and Windows) refuse fsync on directories; the rename is still atomic there.
-    if (!['EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    if (!['EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP'].includes((err as NodeJS.ErrnoException).code ?? ''))
+      throw err;
   } finally {
     await handle.close();
   }

@@ -1,6 +1,12 @@
 import { KimgError } from '../errors';
 import { digestOf } from '../digest';
-import { isManifestMediaType, manifestChildren, MAX_MANIFEST_BYTES, parseManifest, type Descriptor } from '../manifest';
+import {
+  isManifestMediaType,
+  manifestChildren,
+  MAX_MANIFEST_BYTES,
+  parseManifest,
+  type Descriptor,
+} from '../manifest';
 
 /** Where the walk finds blob bytes: blobs/ for prune, blobs/ ∪ the transaction's staged blobs for commit. */
 export interface BlobLookup {
@@ -27,7 +33,11 @@ export interface WalkOptions {
  * Returns the digests that are present. A manifest that cannot be parsed throws: prune must not guess which
  * blobs it needs, and commit must not publish it.
  */
-export async function walkGraph(roots: Descriptor[], blobs: BlobLookup, options: WalkOptions = {}): Promise<Set<string>> {
+export async function walkGraph(
+  roots: Descriptor[],
+  blobs: BlobLookup,
+  options: WalkOptions = {},
+): Promise<Set<string>> {
   const seen = new Set<string>();
   const present = new Set<string>();
   const pending = [...roots];
@@ -40,18 +50,28 @@ export async function walkGraph(roots: Descriptor[], blobs: BlobLookup, options:
     }
     present.add(desc.digest);
     if (!isManifestMediaType(desc.mediaType)) continue;
-    pending.push(...manifestChildren(parseManifest(await readManifest(desc, blobs), desc.mediaType, `manifest ${desc.digest}`)));
+    pending.push(
+      ...manifestChildren(
+        parseManifest(await readManifest(desc, blobs), desc.mediaType, `manifest ${desc.digest}`),
+      ),
+    );
   }
   return present;
 }
 
 async function readManifest(desc: Descriptor, blobs: BlobLookup): Promise<Buffer> {
   if (desc.size > MAX_MANIFEST_BYTES) {
-    throw new KimgError('SIZE_LIMIT', `manifest ${desc.digest} is ${desc.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`);
+    throw new KimgError(
+      'SIZE_LIMIT',
+      `manifest ${desc.digest} is ${desc.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`,
+    );
   }
   const bytes = await blobs.read(desc.digest);
   // Blobs were verified when written, but a layout other tools also write to may hold a damaged file.
-  if (bytes.length !== desc.size || digestOf(bytes, desc.digest.startsWith('sha512:') ? 'sha512' : 'sha256') !== desc.digest) {
+  if (
+    bytes.length !== desc.size ||
+    digestOf(bytes, desc.digest.startsWith('sha512:') ? 'sha512' : 'sha256') !== desc.digest
+  ) {
     throw new KimgError(
       'DIGEST_MISMATCH',
       `blob ${desc.digest} does not match its digest or size`,

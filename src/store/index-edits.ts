@@ -54,7 +54,9 @@ function removeName(entries: IndexEntry[], name: string, keep: IndexEntry | unde
       result.push(entry);
       continue;
     }
-    const survivors = entries.filter((e) => e !== entry && e.digest === entry.digest && (entryName(e) !== name || e === keep));
+    const survivors = entries.filter(
+      (e) => e !== entry && e.digest === entry.digest && (entryName(e) !== name || e === keep),
+    );
     const othersHoldDigest = survivors.length > 0;
     if (!othersHoldDigest && !result.some((e) => e.digest === entry.digest)) result.push(withoutName(entry));
   }
@@ -73,7 +75,11 @@ function withoutName(entry: IndexEntry): IndexEntry {
 
 /** A new index entry for `desc`; a name another place gave it (its own ref.name, containerd's name) is dropped. */
 function entryFor(desc: Descriptor): IndexEntry {
-  const { [REF_NAME_ANNOTATION]: _ref, [CONTAINERD_IMAGE_NAME_ANNOTATION]: _ctr, ...annotations } = desc.annotations ?? {};
+  const {
+    [REF_NAME_ANNOTATION]: _ref,
+    [CONTAINERD_IMAGE_NAME_ANNOTATION]: _ctr,
+    ...annotations
+  } = desc.annotations ?? {};
   // Descriptor is an interface (no index signature) and its digest a plain string; the zod entry type wants
   // both, and the digest was parsed by VerifyingStream before the blob could be staged. Hence the cast.
   return {

@@ -50,7 +50,9 @@ export async function readIndexFile(paths: LayoutPaths): Promise<IndexFile | und
   const result = indexFileSchema.safeParse(json);
   if (!result.success) {
     const first = result.error.issues[0];
-    const where = first ? `${first.path.map(String).join('.') || '(root)'}: ${first.message}` : 'unknown problem';
+    const where = first
+      ? `${first.path.map(String).join('.') || '(root)'}: ${first.message}`
+      : 'unknown problem';
     throw invalid(file, `it is not a valid image index (${where})`);
   }
   return result.data;

@@ -24,7 +24,7 @@ function syncedSink(handle: fs.FileHandle): Writable {
 }
 
 async function writeFully(handle: fs.FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length; ) {
+  for (let offset = 0; offset < chunk.length;) {
     const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
     offset += bytesWritten;
   }
@@ -70,7 +70,12 @@ export class Ingest {
     const partial = `${final}.partial-${randomBytes(4).toString('hex')}`;
     const handle = await fs.open(partial, 'wx', 0o644);
     try {
-      await pipeline(content, new VerifyingStream({ digest: desc.digest, size: desc.size }), syncedSink(handle), { signal });
+      await pipeline(
+        content,
+        new VerifyingStream({ digest: desc.digest, size: desc.size }),
+        syncedSink(handle),
+        { signal },
+      );
       await handle.close();
       await fs.rename(partial, final);
     } catch (err) {
@@ -94,7 +99,11 @@ export class Ingest {
   private async ensureDir(): Promise<void> {
     if (this.created) return;
     await fs.mkdir(this.dir, { recursive: true });
-    const owner: IngestOwner = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString() };
+    const owner: IngestOwner = {
+      pid: process.pid,
+      hostname: hostname(),
+      createdAt: new Date().toISOString(),
+    };
     await fs.writeFile(join(this.dir, OWNER_FILE), JSON.stringify(owner));
     this.created = true;
   }

@@ -53,9 +53,14 @@ export async function withLayoutLock<T>(
   }
   const assertHeld = (): void => {
     if (compromised) {
-      throw new KimgError('LOCK_FAILED', `lost the lock on ${paths.root}: ${compromised.message}`, 'retry the operation', {
-        cause: compromised,
-      });
+      throw new KimgError(
+        'LOCK_FAILED',
+        `lost the lock on ${paths.root}: ${compromised.message}`,
+        'retry the operation',
+        {
+          cause: compromised,
+        },
+      );
     }
   };
   try {

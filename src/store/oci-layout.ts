@@ -61,7 +61,9 @@ export class OciLayout {
     const index = await this.readIndex();
     return index.manifests.map((entry) => {
       const name = entryName(entry);
-      return name === undefined ? { descriptor: descriptorOf(entry) } : { name, descriptor: descriptorOf(entry) };
+      return name === undefined
+        ? { descriptor: descriptorOf(entry) }
+        : { name, descriptor: descriptorOf(entry) };
     });
   }
 
@@ -73,7 +75,12 @@ export class OciLayout {
     const { entries } = await this.find(ref);
     // find() never returns an empty entry list; the check satisfies noUncheckedIndexedAccess.
     const entry = entries[0];
-    if (!entry) throw new KimgError('IMAGE_NOT_FOUND', `no image "${ref ?? ''}" in ${this.description}`, this.policy.listHint);
+    if (!entry)
+      throw new KimgError(
+        'IMAGE_NOT_FOUND',
+        `no image "${ref ?? ''}" in ${this.description}`,
+        this.policy.listHint,
+      );
     return descriptorOf(entry);
   }
 
@@ -88,10 +95,18 @@ export class OciLayout {
       handle = await fs.open(file, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      throw new KimgError('BLOB_UNKNOWN', `blob ${desc.digest} is not in ${this.description}`, 'the image is incomplete; copy it again');
+      throw new KimgError(
+        'BLOB_UNKNOWN',
+        `blob ${desc.digest} is not in ${this.description}`,
+        'the image is incomplete; copy it again',
+      );
     }
     const source = handle.createReadStream();
-    const verifier = new VerifyingStream({ digest: desc.digest, size: desc.size, label: `blob ${desc.digest} in ${this.description}` });
+    const verifier = new VerifyingStream({
+      digest: desc.digest,
+      size: desc.size,
+      label: `blob ${desc.digest} in ${this.description}`,
+    });
     source.on('error', (err) => verifier.destroy(err));
     verifier.on('close', () => source.destroy());
     return source.pipe(verifier);
@@ -102,7 +117,9 @@ export class OciLayout {
    * returned a new object). The layout is created here if needed: this is the first write. An invalid
    * index.json throws before anything changes. `edit` calls ensureLayout itself before writing blobs.
    */
-  async update<T>(edit: (index: IndexFile, assertHeld: () => void) => Promise<{ index: IndexFile; result: T }>): Promise<T> {
+  async update<T>(
+    edit: (index: IndexFile, assertHeld: () => void) => Promise<{ index: IndexFile; result: T }>,
+  ): Promise<T> {
     return withLayoutLock(
       this.paths,
       async (assertHeld) => {
@@ -126,7 +143,11 @@ export class OciLayout {
     await this.requireIndex(name);
     return this.update(async (index) => {
       if (!index.manifests.some((e) => entryName(e) === name)) {
-        throw new KimgError('IMAGE_NOT_FOUND', `no image "${name}" in ${this.description}`, this.policy.listHint);
+        throw new KimgError(
+          'IMAGE_NOT_FOUND',
+          `no image "${name}" in ${this.description}`,
+          this.policy.listHint,
+        );
       }
       return { index: untagName(index, name), result: name };
     });
@@ -149,15 +170,23 @@ export class OciLayout {
   }
 
   async prune(options: PruneOptions = {}): Promise<PruneResult> {
-    if (!(await pathExists(this.paths.indexFile))) return { removedBlobs: [], freedBytes: 0, removedEntries: 0, removedIngests: 0 };
+    if (!(await pathExists(this.paths.indexFile)))
+      return { removedBlobs: [], freedBytes: 0, removedEntries: 0, removedIngests: 0 };
     // pruneLayout writes the index itself, before sweeping; update sees the same object and writes nothing.
-    return this.update(async (index, assertHeld) => ({ index, result: await pruneLayout(this.paths, index, assertHeld, options) }));
+    return this.update(async (index, assertHeld) => ({
+      index,
+      result: await pruneLayout(this.paths, index, assertHeld, options),
+    }));
   }
 
   /** Store verbs on an absent store fail without creating it (taking the lock would create `.kimg/`). */
   private async requireIndex(ref: string): Promise<void> {
     if (!(await pathExists(this.paths.indexFile))) {
-      throw new KimgError('IMAGE_NOT_FOUND', `no image "${ref}" in ${this.description}`, this.policy.listHint);
+      throw new KimgError(
+        'IMAGE_NOT_FOUND',
+        `no image "${ref}" in ${this.description}`,
+        this.policy.listHint,
+      );
     }
   }
 }

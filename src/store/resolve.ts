@@ -19,7 +19,12 @@ const ID_PREFIX_PATTERN = new RegExp(`^[a-f0-9]{${MIN_ID_PREFIX},128}$`);
  * Finds the image `ref` names in `index`, in docker's order: a name, then a full digest, then a unique prefix of
  * a manifest digest's hex. `ref` undefined means "the only image". Pure, so the store and tests share it.
  */
-export function resolveIn(index: IndexFile, ref: string | undefined, policy: NamePolicy, where: string): Resolved {
+export function resolveIn(
+  index: IndexFile,
+  ref: string | undefined,
+  policy: NamePolicy,
+  where: string,
+): Resolved {
   const entries = index.manifests;
   if (ref === undefined) return only(entries, where);
   let name: string | undefined;
@@ -31,15 +36,22 @@ export function resolveIn(index: IndexFile, ref: string | undefined, policy: Nam
     nameError = err;
   }
   const named = name === undefined ? undefined : entries.find((e) => entryName(e) === name);
-  if (named && name !== undefined) return { digest: named.digest, entries: ofDigest(entries, named.digest), name };
+  if (named && name !== undefined)
+    return { digest: named.digest, entries: ofDigest(entries, named.digest), name };
   if (isDigest(ref)) {
     const byDigest = ofDigest(entries, ref);
     if (byDigest.length > 0) return { digest: ref, entries: byDigest };
   } else if (policy.idPrefixes && ID_PREFIX_PATTERN.test(ref)) {
-    const digests = distinctDigests(entries.filter((e) => e.digest.slice(e.digest.indexOf(':') + 1).startsWith(ref)));
+    const digests = distinctDigests(
+      entries.filter((e) => e.digest.slice(e.digest.indexOf(':') + 1).startsWith(ref)),
+    );
     const [first, second] = digests;
     if (first && second) {
-      throw new KimgError('AMBIGUOUS_IMAGE', `"${ref}" matches several images in ${where}: ${digests.join(', ')}`, 'give more digits of the ID');
+      throw new KimgError(
+        'AMBIGUOUS_IMAGE',
+        `"${ref}" matches several images in ${where}: ${digests.join(', ')}`,
+        'give more digits of the ID',
+      );
     }
     if (first) return { digest: first, entries: ofDigest(entries, first) };
   }
@@ -50,10 +62,15 @@ export function resolveIn(index: IndexFile, ref: string | undefined, policy: Nam
 function only(entries: IndexEntry[], where: string): Resolved {
   const digests = distinctDigests(entries);
   const [first, second] = digests;
-  if (!first) throw new KimgError('IMAGE_NOT_FOUND', `${where} holds no image`, 'copy an image into it first');
+  if (!first)
+    throw new KimgError('IMAGE_NOT_FOUND', `${where} holds no image`, 'copy an image into it first');
   if (second) {
     const names = entries.map((e) => entryName(e) ?? e.digest);
-    throw new KimgError('AMBIGUOUS_IMAGE', `${where} holds ${digests.length} images; say which one`, `one of: ${names.join(', ')}`);
+    throw new KimgError(
+      'AMBIGUOUS_IMAGE',
+      `${where} holds ${digests.length} images; say which one`,
+      `one of: ${names.join(', ')}`,
+    );
   }
   return { digest: first, entries: ofDigest(entries, first) };
 }

@@ -29,7 +29,9 @@ export function locationRef(location: ImageLocation): string | undefined {
       return location.ref;
     case 'docker-archive':
       if (!location.ref) return undefined;
-      return location.ref.kind === 'index' ? `@${location.ref.index}` : formatReference(location.ref.reference);
+      return location.ref.kind === 'index'
+        ? `@${location.ref.index}`
+        : formatReference(location.ref.reference);
     default:
       return undefined;
   }

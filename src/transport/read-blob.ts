@@ -19,9 +19,17 @@ export async function readAll(stream: Readable, limit: number, what: string): Pr
 }
 
 /** Fetches a small blob (manifest, config) whole; the target's fetch already verified its digest. */
-export async function readBlob(target: ReadOnlyTarget, desc: Descriptor, limit: number, options?: IoOptions): Promise<Buffer> {
+export async function readBlob(
+  target: ReadOnlyTarget,
+  desc: Descriptor,
+  limit: number,
+  options?: IoOptions,
+): Promise<Buffer> {
   if (desc.size > limit) {
-    throw new KimgError('SIZE_LIMIT', `${desc.mediaType} ${desc.digest} in ${target.description} is ${desc.size} bytes, over the ${limit}-byte limit`);
+    throw new KimgError(
+      'SIZE_LIMIT',
+      `${desc.mediaType} ${desc.digest} in ${target.description} is ${desc.size} bytes, over the ${limit}-byte limit`,
+    );
   }
   return readAll(await target.fetch(desc, options), limit, `${desc.digest} in ${target.description}`);
 }

@@ -17,7 +17,15 @@ describe('concurrent writers', () => {
     const scratch = await makeTempDir('kimg-writers-');
     const results = await Promise.all(
       Array.from({ length: WRITERS }, (_, id) =>
-        run(process.execPath, ['-r', REGISTER, join(__dirname, 'concurrent-writer.ts'), root, scratch, String(id), String(COMMITS_PER_WRITER)]),
+        run(process.execPath, [
+          '-r',
+          REGISTER,
+          join(__dirname, 'concurrent-writer.ts'),
+          root,
+          scratch,
+          String(id),
+          String(COMMITS_PER_WRITER),
+        ]),
       ),
     );
     const expected: Record<string, string> = {};

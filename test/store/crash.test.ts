@@ -16,9 +16,13 @@ const REGISTER = join(__dirname, '..', 'harness', 'ts-register.js');
 const KILL_AFTER_MS = [900, 1300, 1700, 2300];
 
 async function killWriterAfter(root: string, scratch: string, id: number, ms: number): Promise<void> {
-  const child = spawn(process.execPath, ['-r', REGISTER, join(__dirname, 'concurrent-writer.ts'), root, scratch, String(id), '1000'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', REGISTER, join(__dirname, 'concurrent-writer.ts'), root, scratch, String(id), '1000'],
+    {
+      stdio: 'ignore',
+    },
+  );
   await new Promise((resolve) => setTimeout(resolve, ms));
   child.kill('SIGKILL');
   await new Promise((resolve) => child.on('exit', resolve));
@@ -35,7 +39,10 @@ describe('SIGKILL during writes', () => {
       await killWriterAfter(root, scratch, id, ms);
       const images = await store.list();
       for (const image of images) {
-        const blobs = { has: (d: string) => store.exists({ ...image.descriptor, digest: d }), read: (d: string) => fs.readFile(paths.blob(d)) };
+        const blobs = {
+          has: (d: string) => store.exists({ ...image.descriptor, digest: d }),
+          read: (d: string) => fs.readFile(paths.blob(d)),
+        };
         const onMissing = (missing: { digest: string }): never => {
           throw new Error(`${image.name ?? ''} lost blob ${missing.digest}`);
         };

@@ -52,7 +52,9 @@ export async function treeHash(dir: string): Promise<Record<string, string>> {
         out[`${rel}/`] = 'dir';
         await walk(path);
       } else {
-        out[rel] = createHash('sha256').update(await fs.readFile(path)).digest('hex');
+        out[rel] = createHash('sha256')
+          .update(await fs.readFile(path))
+          .digest('hex');
       }
     }
   };

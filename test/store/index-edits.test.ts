@@ -10,7 +10,9 @@ import { sourceImage, type SourceImage } from './setup';
 
 afterAll(removeTempDirs);
 
-async function storeWith(...images: { image: SourceImage; name: string }[]): Promise<{ root: string; store: LocalStore }> {
+async function storeWith(
+  ...images: { image: SourceImage; name: string }[]
+): Promise<{ root: string; store: LocalStore }> {
   const root = join(await makeTempDir('kimg-store-'), 'root');
   const store = openLocalStore(root);
   for (const { image, name } of images) {
@@ -21,7 +23,9 @@ async function storeWith(...images: { image: SourceImage; name: string }[]): Pro
   return { root, store };
 }
 
-const readIndex = async (root: string): Promise<{ manifests: { digest: string; annotations?: Record<string, string> }[] }> =>
+const readIndex = async (
+  root: string,
+): Promise<{ manifests: { digest: string; annotations?: Record<string, string> }[] }> =>
   JSON.parse(await fs.readFile(join(root, 'index.json'), 'utf8'));
 
 describe('index.json edits', () => {
@@ -30,7 +34,10 @@ describe('index.json edits', () => {
     const { root, store } = await storeWith({ image: a, name: 'a' });
     await fs.writeFile(join(root, 'index.json'), '{"schemaVersion": 2, "manifests": [{"digest": "nope"}]}');
     const before = await treeHash(root);
-    await expect(store.list()).rejects.toMatchObject({ code: 'INDEX_INVALID', message: expect.stringContaining(join(root, 'index.json')) });
+    await expect(store.list()).rejects.toMatchObject({
+      code: 'INDEX_INVALID',
+      message: expect.stringContaining(join(root, 'index.json')),
+    });
     await store.tag(a.fixture.manifestDescriptor, 'b');
     await expect(store.commit()).rejects.toMatchObject({ code: 'INDEX_INVALID', hint: expect.any(String) });
     await expect(store.deleteImage('a')).rejects.toMatchObject({ code: 'INDEX_INVALID' });
@@ -54,10 +61,15 @@ describe('index.json edits', () => {
     await copyGraph(b.source, b.fixture.manifestDescriptor, store);
     await store.tag(b.fixture.manifestDescriptor, 'b');
     await store.commit();
-    const after = (await readIndex(root)) as unknown as Record<string, unknown> & { manifests: Record<string, unknown>[] };
+    const after = (await readIndex(root)) as unknown as Record<string, unknown> & {
+      manifests: Record<string, unknown>[];
+    };
     expect(after.extra).toBe(1);
     expect(after.annotations).toEqual({ top: 'level' });
-    expect(after.manifests[0]).toMatchObject({ 'x-unknown': { nested: true }, annotations: { 'com.example.note': 'keep me' } });
+    expect(after.manifests[0]).toMatchObject({
+      'x-unknown': { nested: true },
+      annotations: { 'com.example.note': 'keep me' },
+    });
     expect(after.manifests).toHaveLength(2);
   });
 
@@ -75,7 +87,10 @@ describe('index.json edits', () => {
     // Re-tagging a dangling image reuses its entry rather than adding a second one.
     await store.tag(a.fixture.manifestDescriptor, 'x:old');
     await store.commit();
-    expect((await readIndex(root)).manifests.map((m) => m.annotations?.[REF_NAME_ANNOTATION])).toEqual(['docker.io/library/x:old', 'docker.io/library/x:1']);
+    expect((await readIndex(root)).manifests.map((m) => m.annotations?.[REF_NAME_ANNOTATION])).toEqual([
+      'docker.io/library/x:old',
+      'docker.io/library/x:1',
+    ]);
     // A second name for one image is a second entry; moving one of them away drops that entry entirely.
     await store.addName('x:1', 'y');
     await store.tag(a.fixture.manifestDescriptor, 'y');
@@ -91,9 +106,18 @@ describe('index.json edits', () => {
   it('untags, deletes like docker rmi, and prunes only unreferenced blobs', async () => {
     const a = await sourceImage({ seed: 26 });
     const b = await sourceImage({ seed: 27 });
-    const { root, store } = await storeWith({ image: a, name: 'a' }, { image: a, name: 'a2' }, { image: b, name: 'b' });
-    const blobsOf = (image: SourceImage): string[] => [image.fixture.manifestDigest, image.fixture.configDigest, ...image.fixture.layers.map((l) => l.digest)];
-    const blobFiles = async (): Promise<string[]> => (await fs.readdir(join(root, 'blobs', 'sha256'))).map((h) => `sha256:${h}`).sort();
+    const { root, store } = await storeWith(
+      { image: a, name: 'a' },
+      { image: a, name: 'a2' },
+      { image: b, name: 'b' },
+    );
+    const blobsOf = (image: SourceImage): string[] => [
+      image.fixture.manifestDigest,
+      image.fixture.configDigest,
+      ...image.fixture.layers.map((l) => l.digest),
+    ];
+    const blobFiles = async (): Promise<string[]> =>
+      (await fs.readdir(join(root, 'blobs', 'sha256'))).map((h) => `sha256:${h}`).sort();
     expect(await blobFiles()).toEqual([...blobsOf(a), ...blobsOf(b)].sort());
 
     // rmi of one of two names only untags it.
@@ -132,11 +156,17 @@ describe('index.json edits', () => {
     const dead = join(ingest, 'dead');
     await fs.mkdir(dead, { recursive: true });
     // pid 2^22+1 is above Linux's pid_max, so no process has it.
-    await fs.writeFile(join(dead, 'owner.json'), JSON.stringify({ pid: 4194305, hostname: hostname(), createdAt: '' }));
+    await fs.writeFile(
+      join(dead, 'owner.json'),
+      JSON.stringify({ pid: 4194305, hostname: hostname(), createdAt: '' }),
+    );
     await fs.writeFile(join(dead, 'sha256-abc'), 'partial');
     const live = join(ingest, 'live');
     await fs.mkdir(live);
-    await fs.writeFile(join(live, 'owner.json'), JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: '' }));
+    await fs.writeFile(
+      join(live, 'owner.json'),
+      JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: '' }),
+    );
     await fs.writeFile(join(root, 'index.json.tmp-1-abcd'), '{');
     const result = await store.prune();
     expect(result.removedIngests).toBe(1);

@@ -48,7 +48,13 @@ describe('store interop with skopeo and umoci', () => {
     await store.commit();
 
     const bundle = join(await makeTempDir('kimg-umoci-'), 'bundle');
-    const unpacked = await run('umoci', ['unpack', '--rootless', '--image', `${root}:docker.io/library/x:1`, bundle]);
+    const unpacked = await run('umoci', [
+      'unpack',
+      '--rootless',
+      '--image',
+      `${root}:docker.io/library/x:1`,
+      bundle,
+    ]);
     expect(unpacked.code).toBe(0);
     for (const [path, content] of fixture.files) {
       expect(await fs.readFile(join(bundle, 'rootfs', path))).toEqual(content);

@@ -29,13 +29,21 @@ describe('oci: layout transport', () => {
     expect(index.manifests[0].annotations).toEqual({ [REF_NAME_ANNOTATION]: 'latest' });
     expect(await layout.resolve(undefined)).toEqual(fixture.manifestDescriptor);
     expect(await layout.resolve('latest')).toEqual(fixture.manifestDescriptor);
-    await expect(layout.resolve('docker.io/library/latest:latest')).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
-    await expect(layout.tag(fixture.manifestDescriptor, 'not valid')).rejects.toMatchObject({ code: 'INVALID_REFERENCE' });
+    await expect(layout.resolve('docker.io/library/latest:latest')).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+    });
+    await expect(layout.tag(fixture.manifestDescriptor, 'not valid')).rejects.toMatchObject({
+      code: 'INVALID_REFERENCE',
+    });
     expect((await run('skopeo', ['inspect', `oci:${dir}:latest`])).code).toBe(0);
   });
 
   it('reads a layout another tool wrote (the fixture generator) and copies it into the store', async () => {
-    const { fixture, source, dir } = await sourceImage({ seed: 42, mediaTypes: 'docker', compression: 'none' });
+    const { fixture, source, dir } = await sourceImage({
+      seed: 42,
+      mediaTypes: 'docker',
+      compression: 'none',
+    });
     expect(await source.list()).toEqual([{ name: 'src', descriptor: fixture.manifestDescriptor }]);
     const store = openLocalStore(join(await makeTempDir('kimg-store-'), 'root'));
     await copyGraph(openOciLayout(dir), await source.resolve('src'), store);
@@ -62,7 +70,10 @@ describe('image indexes and artifacts', () => {
     await copyGraph(amd.source, amd.fixture.manifestDescriptor, store);
     const index = await pushBytes(store, MediaType.OciIndex, indexJson);
     await store.tag(index, 'multi:1');
-    await expect(store.commit()).rejects.toMatchObject({ code: 'BLOB_UNKNOWN', message: expect.stringContaining(arm.fixture.manifestDigest) });
+    await expect(store.commit()).rejects.toMatchObject({
+      code: 'BLOB_UNKNOWN',
+      message: expect.stringContaining(arm.fixture.manifestDigest),
+    });
     expect(await store.list()).toEqual([]);
 
     await copyGraph(arm.source, arm.fixture.manifestDescriptor, store);
@@ -80,7 +91,13 @@ describe('image indexes and artifacts', () => {
     const manifest = await pushBytes(
       store,
       MediaType.OciManifest,
-      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, artifactType: 'application/vnd.example', config, layers: [payload] }),
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        artifactType: 'application/vnd.example',
+        config,
+        layers: [payload],
+      }),
     );
     await store.tag(manifest, 'registry.example.com/artifact:1');
     const stray = await pushBytes(store, 'application/octet-stream', 'garbage');

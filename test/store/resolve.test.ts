@@ -13,7 +13,12 @@ const entry = (hex: string, name?: string): IndexFile['manifests'][number] => ({
 const index = (...manifests: IndexFile['manifests']): IndexFile => ({ schemaVersion: 2, manifests });
 
 describe('resolveIn', () => {
-  const store = index(entry('abcd1', 'docker.io/library/a:1'), entry('abcd2', 'docker.io/library/b:latest'), entry('abcd2', 'docker.io/library/c:latest'), entry('ffff'));
+  const store = index(
+    entry('abcd1', 'docker.io/library/a:1'),
+    entry('abcd2', 'docker.io/library/b:latest'),
+    entry('abcd2', 'docker.io/library/c:latest'),
+    entry('ffff'),
+  );
 
   it('finds names after normalizing them, and every entry of the image', () => {
     expect(resolveIn(store, 'a:1', STORE_NAME_POLICY, 'store').digest).toBe(digest('abcd1'));
@@ -26,21 +31,33 @@ describe('resolveIn', () => {
     expect(resolveIn(store, digest('ffff'), STORE_NAME_POLICY, 'store').digest).toBe(digest('ffff'));
     expect(resolveIn(store, 'ffff', STORE_NAME_POLICY, 'store').digest).toBe(digest('ffff'));
     expect(resolveIn(store, 'abcd2', STORE_NAME_POLICY, 'store').digest).toBe(digest('abcd2'));
-    expect(() => resolveIn(store, 'abcd', STORE_NAME_POLICY, 'store')).toThrow(expect.objectContaining({ code: 'AMBIGUOUS_IMAGE' }));
-    expect(() => resolveIn(store, 'fff', STORE_NAME_POLICY, 'store')).toThrow(expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }));
+    expect(() => resolveIn(store, 'abcd', STORE_NAME_POLICY, 'store')).toThrow(
+      expect.objectContaining({ code: 'AMBIGUOUS_IMAGE' }),
+    );
+    expect(() => resolveIn(store, 'fff', STORE_NAME_POLICY, 'store')).toThrow(
+      expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }),
+    );
   });
 
   it('reports bad references and unknown images with hints', () => {
-    expect(() => resolveIn(store, 'UPPER/case', STORE_NAME_POLICY, 'store')).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
+    expect(() => resolveIn(store, 'UPPER/case', STORE_NAME_POLICY, 'store')).toThrow(
+      expect.objectContaining({ code: 'INVALID_REFERENCE' }),
+    );
     expect(() => resolveIn(store, 'zzz', STORE_NAME_POLICY, 'store')).toThrow(
       expect.objectContaining({ code: 'IMAGE_NOT_FOUND', hint: expect.stringContaining('kimg images') }),
     );
   });
 
   it('resolves no ref only when the layout holds exactly one image', () => {
-    expect(() => resolveIn(store, undefined, STORE_NAME_POLICY, 'store')).toThrow(expect.objectContaining({ code: 'AMBIGUOUS_IMAGE' }));
-    expect(resolveIn(index(entry('1', 'x'), entry('1', 'y')), undefined, verbatimPolicy('oci:d'), 'oci:d').digest).toBe(digest('1'));
-    expect(() => resolveIn(index(), undefined, verbatimPolicy('oci:d'), 'oci:d')).toThrow(expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }));
+    expect(() => resolveIn(store, undefined, STORE_NAME_POLICY, 'store')).toThrow(
+      expect.objectContaining({ code: 'AMBIGUOUS_IMAGE' }),
+    );
+    expect(
+      resolveIn(index(entry('1', 'x'), entry('1', 'y')), undefined, verbatimPolicy('oci:d'), 'oci:d').digest,
+    ).toBe(digest('1'));
+    expect(() => resolveIn(index(), undefined, verbatimPolicy('oci:d'), 'oci:d')).toThrow(
+      expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }),
+    );
   });
 
   it('keeps oci: refs verbatim and refuses names outside the ref.name grammar', () => {
@@ -48,8 +65,14 @@ describe('resolveIn', () => {
     const policy = verbatimPolicy('oci:d');
     expect(resolveIn(layout, 'latest', policy, 'oci:d').digest).toBe(digest('1'));
     expect(resolveIn(layout, 'docker.io/library/x:1', policy, 'oci:d').digest).toBe(digest('2'));
-    expect(() => resolveIn(layout, 'x:1', policy, 'oci:d')).toThrow(expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }));
-    expect(() => resolveIn(layout, '2222', policy, 'oci:d')).toThrow(expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }));
-    expect(() => resolveIn(layout, 'a b', policy, 'oci:d')).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
+    expect(() => resolveIn(layout, 'x:1', policy, 'oci:d')).toThrow(
+      expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }),
+    );
+    expect(() => resolveIn(layout, '2222', policy, 'oci:d')).toThrow(
+      expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }),
+    );
+    expect(() => resolveIn(layout, 'a b', policy, 'oci:d')).toThrow(
+      expect.objectContaining({ code: 'INVALID_REFERENCE' }),
+    );
   });
 });

@@ -32,19 +32,28 @@ describe('store transactions', () => {
     expect(await store.list()).toEqual([]); // nothing visible before commit
     await store.commit();
 
-    expect(await store.list()).toEqual([{ name: 'docker.io/library/x:1', descriptor: fixture.manifestDescriptor }]);
+    expect(await store.list()).toEqual([
+      { name: 'docker.io/library/x:1', descriptor: fixture.manifestDescriptor },
+    ]);
     expect(await store.resolve('x:1')).toEqual(fixture.manifestDescriptor);
     expect(await store.resolve('docker.io/library/x:1')).toEqual(fixture.manifestDescriptor);
     expect(await store.resolve(fixture.manifestDigest)).toEqual(fixture.manifestDescriptor);
     expect(await store.resolve(fixture.manifestDigest.slice(7, 19))).toEqual(fixture.manifestDescriptor);
-    await expect(store.resolve('x:2')).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND', hint: expect.stringContaining('kimg images') });
+    await expect(store.resolve('x:2')).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+      hint: expect.stringContaining('kimg images'),
+    });
 
     const layer = fixture.layers[0]!;
-    const bytes = await readAllBytes(await store.fetch({ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }));
+    const bytes = await readAllBytes(
+      await store.fetch({ mediaType: layer.mediaType, digest: layer.digest, size: layer.size }),
+    );
     expect(sha256(bytes)).toBe(layer.digest);
     const index = JSON.parse(await fs.readFile(join(root, 'index.json'), 'utf8'));
     expect(index.manifests[0].annotations[REF_NAME_ANNOTATION]).toBe('docker.io/library/x:1');
-    expect(JSON.parse(await fs.readFile(join(root, 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
+    expect(JSON.parse(await fs.readFile(join(root, 'oci-layout'), 'utf8'))).toEqual({
+      imageLayoutVersion: '1.0.0',
+    });
     expect(await listFilesRecursive(join(root, '.kimg', 'ingest'))).toEqual([]);
   });
 
@@ -55,7 +64,9 @@ describe('store transactions', () => {
     await copyGraph(source, fixture.manifestDescriptor, store);
     await store.tag(fixture.manifestDescriptor, 'x:1');
     await store.commit();
-    await expect(store.fetch({ mediaType: 'x', digest: sha256('nope'), size: 4 })).rejects.toMatchObject({ code: 'BLOB_UNKNOWN' });
+    await expect(store.fetch({ mediaType: 'x', digest: sha256('nope'), size: 4 })).rejects.toMatchObject({
+      code: 'BLOB_UNKNOWN',
+    });
     const layer = fixture.layers[0]!;
     const file = join(root, 'blobs', 'sha256', layer.digest.slice(7));
     await fs.chmod(file, 0o644);
@@ -96,10 +107,16 @@ describe('store transactions', () => {
     const store = openLocalStore(root);
     const good = Buffer.from('hello world');
     const desc = { mediaType: 'application/octet-stream', digest: sha256(good), size: good.length };
-    await expect(store.push(desc, streamOf('hello WORLD'))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
-    await expect(store.push(desc, streamOf('hello world!!'))).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
+    await expect(store.push(desc, streamOf('hello WORLD'))).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+    });
+    await expect(store.push(desc, streamOf('hello world!!'))).rejects.toMatchObject({
+      code: 'SIZE_MISMATCH',
+    });
     expect(await store.exists(desc)).toBe(false);
-    const staged = (await listFilesRecursive(join(root, '.kimg', 'ingest'))).filter((f) => !f.endsWith('owner.json'));
+    const staged = (await listFilesRecursive(join(root, '.kimg', 'ingest'))).filter(
+      (f) => !f.endsWith('owner.json'),
+    );
     expect(staged).toEqual([]);
     await store.commit(); // nothing to commit
     expect(await listFilesRecursive(join(root, 'blobs'))).toEqual([]);

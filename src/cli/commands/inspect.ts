@@ -14,10 +14,14 @@ interface InspectArgs extends GlobalOptions {
 
 export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
   command: 'inspect <image>',
-  describe: 'show an image\'s manifest, config, platforms and sizes (any transport, nothing is pulled)',
+  describe: "show an image's manifest, config, platforms and sizes (any transport, nothing is pulled)",
   builder: (argv) =>
     argv
-      .positional('image', { type: 'string', demandOption: true, describe: 'IMAGE, or TRANSPORT:REF (oci:DIR:REF, oci-archive:FILE…)' })
+      .positional('image', {
+        type: 'string',
+        demandOption: true,
+        describe: 'IMAGE, or TRANSPORT:REF (oci:DIR:REF, oci-archive:FILE…)',
+      })
       .option('raw', { type: 'boolean', describe: 'print the manifest bytes exactly as stored' }),
   handler: async (argv) => {
     const { output, storeRoot } = createContext(argv);
@@ -30,7 +34,9 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
         return;
       }
       const summary = await inspectImage(source, descriptor);
-      output.result({ name: argv.image, ...summary }, () => JSON.stringify({ name: argv.image, ...summary }, null, 2));
+      output.result({ name: argv.image, ...summary }, () =>
+        JSON.stringify({ name: argv.image, ...summary }, null, 2),
+      );
     } finally {
       await source.close();
     }

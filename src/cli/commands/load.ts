@@ -12,20 +12,30 @@ export const loadCommand: CommandModule<GlobalOptions, LoadArgs> = {
   command: 'load',
   describe: 'load every image of an oci-archive or docker-archive (docker save output) into the local store',
   builder: (argv) =>
-    argv.option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'archive file (format is detected)' }),
+    argv.option('input', {
+      alias: 'i',
+      type: 'string',
+      demandOption: true,
+      describe: 'archive file (format is detected)',
+    }),
   handler: async (argv) => {
     const { output, storeRoot } = createContext(argv);
     const store = openStore(storeRoot);
     const started = Date.now();
     try {
       const result = await loadArchive(argv.input, store);
-      for (const name of result.skippedNames) output.note(`kimg: warning: "${name}" is not a valid image name; loaded untagged`);
+      for (const name of result.skippedNames)
+        output.note(`kimg: warning: "${name}" is not a valid image name; loaded untagged`);
       const images = result.images.map((image) => ({ digest: image.descriptor.digest, names: image.names }));
       output.result(
         { format: result.format, images, ...result.stats, seconds: (Date.now() - started) / 1000 },
         () =>
           images
-            .map((image) => (image.names.length > 0 ? image.names.map((name) => `Loaded image: ${name}`).join('\n') : `Loaded image: ${image.digest}`))
+            .map((image) =>
+              image.names.length > 0
+                ? image.names.map((name) => `Loaded image: ${name}`).join('\n')
+                : `Loaded image: ${image.digest}`,
+            )
             .join('\n'),
       );
     } finally {

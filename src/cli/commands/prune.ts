@@ -12,7 +12,10 @@ export const pruneCommand: CommandModule<GlobalOptions, GlobalOptions> = {
     const store = openStore(storeRoot);
     try {
       const result = await store.prune();
-      output.result(result, () => `Removed ${result.removedBlobs} blob(s), freed ${formatBytes(result.freedBytes)}`);
+      output.result(
+        result,
+        () => `Removed ${result.removedBlobs.length} blob(s), freed ${formatBytes(result.freedBytes)}`,
+      );
     } finally {
       await store.close();
     }

@@ -12,7 +12,12 @@ export const rmiCommand: CommandModule<GlobalOptions, RmiArgs> = {
   command: 'rmi <images..>',
   describe: 'remove images (names) from the local store; `kimg prune` frees their blobs',
   builder: (argv) =>
-    argv.positional('images', { type: 'string', array: true, demandOption: true, describe: 'names, digests or IDs' }),
+    argv.positional('images', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'names, digests or IDs',
+    }),
   handler: async (argv) => {
     const { output, storeRoot } = createContext(argv);
     const store = openStore(storeRoot);
@@ -21,7 +26,10 @@ export const rmiCommand: CommandModule<GlobalOptions, RmiArgs> = {
       for (const image of argv.images) results.push(await store.deleteImage(image));
       output.result(results, () =>
         results
-          .flatMap((r) => [...r.untagged.map((name) => `Untagged: ${name}`), ...(r.deleted ? [`Deleted: ${r.deleted}`] : [])])
+          .flatMap((r) => [
+            ...r.untagged.map((name) => `Untagged: ${name}`),
+            ...(r.deleted ? [`Deleted: ${r.deleted}`] : []),
+          ])
           .join('\n'),
       );
     } finally {

@@ -16,8 +16,18 @@ export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
   describe: 'write images of the local store into one oci-archive or docker-archive file',
   builder: (argv) =>
     argv
-      .positional('images', { type: 'string', array: true, demandOption: true, describe: 'names, digests or IDs in the store' })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'archive file to write' }),
+      .positional('images', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'names, digests or IDs in the store',
+      })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        demandOption: true,
+        describe: 'archive file to write',
+      }),
   handler: async (argv) => {
     // `--format` is global (json output); for save it names the archive format, as in the CLI contract.
     const format = archiveFormat(argv.format);
@@ -33,8 +43,15 @@ export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
         }),
       );
       const result = await saveArchive(store, requests, argv.output, format);
-      output.result({ file: argv.output, format, images: result.images, ...result.stats, seconds: (Date.now() - started) / 1000 }, () =>
-        output.quiet ? '' : `Saved ${result.images.length} image(s) to ${argv.output} (${format})`,
+      output.result(
+        {
+          file: argv.output,
+          format,
+          images: result.images,
+          ...result.stats,
+          seconds: (Date.now() - started) / 1000,
+        },
+        () => (output.quiet ? '' : `Saved ${result.images.length} image(s) to ${argv.output} (${format})`),
       );
     } finally {
       await store.close();
@@ -45,5 +62,9 @@ export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
 function archiveFormat(value: string | undefined): ArchiveFormat {
   if (value === undefined) return 'oci-archive';
   if ((ARCHIVE_FORMATS as readonly string[]).includes(value)) return value as ArchiveFormat;
-  throw new KimgError('INVALID_ARGUMENT', `unknown archive format "${value}"`, `use --format ${ARCHIVE_FORMATS.join(' or --format ')}`);
+  throw new KimgError(
+    'INVALID_ARGUMENT',
+    `unknown archive format "${value}"`,
+    `use --format ${ARCHIVE_FORMATS.join(' or --format ')}`,
+  );
 }

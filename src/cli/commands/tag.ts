@@ -13,7 +13,11 @@ export const tagCommand: CommandModule<GlobalOptions, TagArgs> = {
   describe: 'give an image of the local store more names',
   builder: (argv) =>
     argv
-      .positional('source', { type: 'string', demandOption: true, describe: 'name, digest or ID in the store' })
+      .positional('source', {
+        type: 'string',
+        demandOption: true,
+        describe: 'name, digest or ID in the store',
+      })
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'new names' }),
   handler: async (argv) => {
     const { output, storeRoot } = createContext(argv);
