@@ -50,7 +50,9 @@ export async function startDockerd(): Promise<RunningDockerd> {
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`dockerd not ready after ${READY_TIMEOUT_MS} ms:\n${await readFile(logPath, 'utf8')}`);
+        throw new Error(
+          `dockerd not ready after ${READY_TIMEOUT_MS} ms:\n${await readFile(logPath, 'utf8')}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -35,10 +35,16 @@ export function run(command: string, args: readonly string[], options: RunOption
 }
 
 /** Like run, but throws with the command's output when it exits non-zero. */
-export async function runOk(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runOk(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
   }
   return result;
 }
