@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseDigest, VerifyingStream } from '../digest';
+import { parseDigest, verifierFor } from '../digest';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
 
@@ -72,7 +72,7 @@ export class Ingest {
     try {
       await pipeline(
         content,
-        new VerifyingStream({ digest: desc.digest, size: desc.size }),
+        verifierFor(content, { digest: desc.digest, size: desc.size }),
         syncedSink(handle),
         { signal },
       );

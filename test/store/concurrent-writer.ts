@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     await store.tag(shared.manifestDescriptor, 'shared');
     await store.commit();
     written[`docker.io/library/w${id}-${n}:latest`] = fixture.manifestDigest;
+    // crash.test.ts waits for these to kill a writer that is known to be among its commits.
+    if (process.env.KIMG_TEST_REPORT_COMMITS === '1') process.stderr.write('committed\n');
   }
   process.stdout.write(JSON.stringify(written));
 }

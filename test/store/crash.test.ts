@@ -12,20 +12,31 @@ import { sourceImage } from './setup';
 afterAll(removeTempDirs);
 
 const REGISTER = join(__dirname, '..', 'harness', 'ts-register.js');
-/** Spread over a writer's life: startup, first commits, steady state (each commit takes a few ms). */
-const KILL_AFTER_MS = [900, 1300, 1700, 2300];
+/**
+ * Each writer is killed after it has committed this many times, then after a few more milliseconds, so the
+ * kills land at different points of a write (staging, locking, renaming, index replace) whatever the machine's
+ * load — a fixed delay would only measure how fast the writer starts.
+ */
+const KILL_AFTER_COMMITS = [1, 2, 3, 5];
 
-async function killWriterAfter(root: string, scratch: string, id: number, ms: number): Promise<void> {
+async function killWriterAfter(root: string, scratch: string, id: number, commits: number): Promise<void> {
   const child = spawn(
     process.execPath,
     ['-r', REGISTER, join(__dirname, 'concurrent-writer.ts'), root, scratch, String(id), '1000'],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KIMG_TEST_REPORT_COMMITS: '1' } },
   );
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await new Promise<void>((resolve) => {
+    let seen = 0;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString().split('committed').length - 1;
+      if (seen >= commits) resolve();
+    });
+    child.on('exit', () => resolve());
+  });
+  await new Promise((resolve) => setTimeout(resolve, id * 7));
   child.kill('SIGKILL');
-  await new Promise((resolve) => child.on('exit', resolve));
+  await exited;
 }
 
 describe('SIGKILL during writes', () => {
@@ -35,8 +46,8 @@ describe('SIGKILL during writes', () => {
     const paths = new LayoutPaths(root);
     // staleMs: take over a killed writer's lock after 2 s instead of 10 s (proper-lockfile's minimum is 2 s).
     const store = openLocalStore(root, { lock: { staleMs: 2000 } });
-    for (const [id, ms] of KILL_AFTER_MS.entries()) {
-      await killWriterAfter(root, scratch, id, ms);
+    for (const [id, commits] of KILL_AFTER_COMMITS.entries()) {
+      await killWriterAfter(root, scratch, id, commits);
       const images = await store.list();
       for (const image of images) {
         const blobs = {
@@ -55,7 +66,7 @@ describe('SIGKILL during writes', () => {
     await store.commit();
     expect(await store.resolve('after-crash')).toEqual(fixture.manifestDescriptor);
     // The writers got far enough to commit (so kills landed among commits, not only during startup).
-    expect((await store.list()).length).toBeGreaterThan(KILL_AFTER_MS.length);
+    expect((await store.list()).length).toBeGreaterThan(KILL_AFTER_COMMITS.length);
     await store.prune();
     expect(await fs.readdir(paths.ingestDir)).toEqual([]);
   });

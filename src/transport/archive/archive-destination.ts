@@ -1,7 +1,7 @@
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { VerifyingStream } from '../../digest';
+import { verifierFor } from '../../digest';
 import { KimgError } from '../../errors';
 import { TarWriter } from '../../layer';
 import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, isManifestMediaType, type Descriptor } from '../../manifest';
@@ -67,7 +67,7 @@ export abstract class ArchiveDestination implements Target {
     const limit = keepLimit(desc);
     const kept: Buffer[] = [];
     const through: Transform[] = [
-      new VerifyingStream({
+      verifierFor(content, {
         digest: desc.digest,
         size: desc.size,
         label: `${desc.mediaType} ${desc.digest} for ${this.description}`,
