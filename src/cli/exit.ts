@@ -1,5 +1,15 @@
 import { isKimgError } from '../errors';
 
+const SYSTEM_ERROR_HINTS: Record<string, string> = {
+  ENOSPC:
+    'the destination file system is full; free space there and run the command again (nothing was kept)',
+  EROFS: 'the destination is on a read-only file system; choose a writable place',
+  EACCES: 'permission denied; check the owner and mode of the path, or run as a user who may write there',
+  EPERM: 'operation not permitted; check the owner and mode of the path',
+  ENOENT: 'check the path',
+  EDQUOT: 'your disk quota is exhausted; free space and run the command again',
+};
+
 /** Exit statuses scripts can rely on. */
 export const ExitCode = { Ok: 0, Failure: 1, Usage: 2, Bug: 70 } as const;
 
@@ -18,8 +28,10 @@ export function reportError(err: unknown, debug: boolean): number {
   const error = err instanceof Error ? err : new Error(String(err));
   const systemCode = (error as NodeJS.ErrnoException).code;
   if (systemCode && /^E[A-Z]+$/.test(systemCode)) {
-    // A system error (ENOSPC, EACCES, EROFS…): the message already names the path.
+    // A system error (ENOSPC, EACCES, EROFS…): the message names the path when node knows it.
     process.stderr.write(`kimg: error: ${error.message}\n`);
+    const hint = SYSTEM_ERROR_HINTS[systemCode];
+    if (hint) process.stderr.write(`kimg: hint: ${hint}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return ExitCode.Failure;
   }

@@ -27,10 +27,21 @@ export async function main(args: string[]): Promise<void> {
       );
     });
   for (const command of commands) parser = parser.command(command);
+  // A command whose work stopped without settling (a stream that never ends) would let node exit with 0:
+  // until the command has finished, the status says it did not.
+  process.exitCode = ExitCode.Bug;
+  const unfinished = () => {
+    process.stderr.write(
+      'kimg: internal error: the command stopped before it finished (an I/O wait never ended)\n',
+    );
+  };
+  process.once('beforeExit', unfinished);
   try {
     await parser.parseAsync();
     process.exitCode = ExitCode.Ok;
   } catch (err) {
     process.exitCode = reportError(err, debug);
+  } finally {
+    process.removeListener('beforeExit', unfinished);
   }
 }

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { Descriptor } from '../manifest/descriptor';
 import { MAX_MANIFEST_BYTES } from '../manifest/limits';
 import { isManifestMediaType } from '../manifest/media-types';
@@ -11,7 +11,10 @@ import { Limiter } from './limiter';
 export const DEFAULT_COPY_CONCURRENCY = 4;
 
 export type CopyEvent =
-  { type: 'skipped'; descriptor: Descriptor } | { type: 'copied'; descriptor: Descriptor };
+  | { type: 'start'; descriptor: Descriptor }
+  | { type: 'progress'; descriptor: Descriptor; bytes: number }
+  | { type: 'skipped'; descriptor: Descriptor }
+  | { type: 'copied'; descriptor: Descriptor };
 
 export interface CopyGraphOptions {
   signal?: AbortSignal;
@@ -45,39 +48,61 @@ export class GraphCopier {
     this.limiter = new Limiter(options.concurrency ?? DEFAULT_COPY_CONCURRENCY);
   }
 
-  copy(desc: Descriptor): Promise<void> {
+  /** Copies `desc` and everything below it; `omitted` children of `desc` (a sparse index) are left out. */
+  copy(desc: Descriptor, omitted?: ReadonlySet<string>): Promise<void> {
     let pending = this.inFlight.get(desc.digest);
     if (!pending) {
-      pending = this.copyOnce(desc);
+      pending = this.copyOnce(desc, omitted);
       this.inFlight.set(desc.digest, pending);
     }
     return pending;
   }
 
-  private async copyOnce(desc: Descriptor): Promise<void> {
+  private async copyOnce(desc: Descriptor, omitted?: ReadonlySet<string>): Promise<void> {
     const { signal } = this.options;
     signal?.throwIfAborted();
     if (await this.destination.exists(desc, { signal })) {
       this.stats.blobsSkipped++;
-      this.options.onEvent?.({ type: 'skipped', descriptor: desc });
+      this.emit({ type: 'skipped', descriptor: desc });
       return;
     }
     if (isManifestMediaType(desc.mediaType)) {
       const bytes = await readBlob(this.source, desc, MAX_MANIFEST_BYTES, { signal });
       const children = manifestChildren(
         parseManifest(bytes, desc.mediaType, `manifest ${desc.digest} in ${this.source.description}`),
-      );
+      ).filter((child) => !omitted?.has(child.digest));
       await settleAll(children.map((child) => this.copy(child)));
       await this.destination.push(desc, Readable.from([bytes]), { signal });
     } else {
       await this.limiter.run(async () => {
+        this.emit({ type: 'start', descriptor: desc });
         const content = await this.source.fetch(desc, { signal });
-        await this.destination.push(desc, content, { signal });
+        await this.destination.push(desc, this.options.onEvent ? this.counted(desc, content) : content, {
+          signal,
+        });
       });
     }
     this.stats.blobsCopied++;
     this.stats.bytesCopied += desc.size;
-    this.options.onEvent?.({ type: 'copied', descriptor: desc });
+    this.emit({ type: 'copied', descriptor: desc });
+  }
+
+  private emit(event: CopyEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  /** Reports bytes as they flow, for progress bars. Errors of `content` pass through to the destination. */
+  private counted(desc: Descriptor, content: Readable): Readable {
+    let bytes = 0;
+    const counter = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        bytes += chunk.length;
+        this.emit({ type: 'progress', descriptor: desc, bytes });
+        callback(null, chunk);
+      },
+    });
+    content.on('error', (err) => counter.destroy(err));
+    return content.pipe(counter);
   }
 }
 

@@ -1,3 +1,6 @@
+export * from './convert-format';
 export * from './copy-graph';
 export * from './limiter';
+export * from './overlay-source';
+export * from './platform-selection';
 export * from './transfer';

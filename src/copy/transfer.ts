@@ -1,6 +1,9 @@
 import type { Descriptor } from '../manifest/descriptor';
 import type { ReadOnlyTarget, Target } from '../transport/types';
+import { convertFormat, type ManifestFormat } from './convert-format';
 import { GraphCopier, type CopyGraphOptions, type CopyStats } from './copy-graph';
+import { overlaySource } from './overlay-source';
+import { selectPlatforms, type PlatformChoice } from './platform-selection';
 
 /** One image to move: found in the source by `ref` (or given as a descriptor), named `names` at the destination. */
 export interface TransferItem {
@@ -9,8 +12,24 @@ export interface TransferItem {
   names: string[];
 }
 
+export interface TransferOptions extends CopyGraphOptions {
+  /** Default: every platform, byte for byte. */
+  platforms?: PlatformChoice;
+  /** Convert manifests to this format (new digests, reported); default: keep them as they are. */
+  format?: ManifestFormat;
+}
+
+export interface TransferredImage {
+  /** What the source had. */
+  source: Descriptor;
+  /** What the destination got: the same descriptor unless a platform filter or a conversion made a new one. */
+  descriptor: Descriptor;
+  names: string[];
+  notes: string[];
+}
+
 export interface TransferResult {
-  images: { descriptor: Descriptor; names: string[] }[];
+  images: TransferredImage[];
   stats: CopyStats;
 }
 
@@ -23,19 +42,37 @@ export async function transfer(
   source: ReadOnlyTarget,
   destination: Target,
   items: TransferItem[],
-  options: CopyGraphOptions = {},
+  options: TransferOptions = {},
 ): Promise<TransferResult> {
-  const copier = new GraphCopier(source, destination, options);
-  const images: TransferResult['images'] = [];
+  const { signal } = options;
+  // Documents made on the way (filtered indexes, converted manifests), served to the copier from memory.
+  const made = new Map<string, Buffer>();
+  const copier = new GraphCopier(overlaySource(source, made), destination, options);
+  const images: TransferredImage[] = [];
   try {
     for (const item of items) {
-      const descriptor = item.descriptor ?? (await source.resolve(item.ref, { signal: options.signal }));
-      await copier.copy(descriptor);
-      if (item.names.length === 0) await destination.tag(descriptor, undefined, { signal: options.signal });
-      for (const name of item.names) await destination.tag(descriptor, name, { signal: options.signal });
-      images.push({ descriptor, names: item.names });
+      const original = item.descriptor ?? (await source.resolve(item.ref, { signal }));
+      const selected = await selectPlatforms(source, original, options.platforms ?? { kind: 'all' }, {
+        signal,
+      });
+      for (const [digest, bytes] of selected.synthesized) made.set(digest, bytes);
+      const notes = selected.note === undefined ? [] : [selected.note];
+      let root = selected.root;
+      if (options.format) {
+        const converted = await convertFormat(overlaySource(source, made), root, options.format, made, {
+          signal,
+        });
+        if (converted.digest !== root.digest)
+          notes.push(`converted to ${options.format}: ${converted.digest}`);
+        root = converted;
+      }
+      await copier.copy(root, selected.omitted);
+      const tagOptions = { signal, ...(selected.omitted.size > 0 && { omitted: selected.omitted }) };
+      if (item.names.length === 0) await destination.tag(root, undefined, tagOptions);
+      for (const name of item.names) await destination.tag(root, name, tagOptions);
+      images.push({ source: original, descriptor: root, names: item.names, notes });
     }
-    await destination.commit({ signal: options.signal });
+    await destination.commit({ signal });
   } catch (err) {
     await destination.abort();
     throw err;

@@ -1,3 +1,4 @@
+import { isKimgError } from '../errors';
 import type { Descriptor } from '../manifest/descriptor';
 import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES } from '../manifest/limits';
 import { parseImageConfig, parseManifest } from '../manifest/parse';
@@ -29,6 +30,8 @@ export interface ImageSummary {
   };
   layers?: LayerSummary[];
   diffIds?: string[];
+  /** A child of a sparse index that is not present here. */
+  absent?: boolean;
   /** For an index: one summary per child manifest. */
   manifests?: ImageSummary[];
   annotations?: Record<string, string>;
@@ -119,7 +122,20 @@ async function inspectChild(
   child: Descriptor,
   options?: IoOptions,
 ): Promise<ImageSummary> {
-  const summary = await inspectImage(target, child, options);
+  let summary: ImageSummary;
+  try {
+    summary = await inspectImage(target, child, options);
+  } catch (err) {
+    // A sparse index (copied with --keep-index) lacks some children by design: report them as absent.
+    if (!isKimgError(err, 'BLOB_UNKNOWN')) throw err;
+    return {
+      digest: child.digest,
+      mediaType: child.mediaType,
+      size: 0,
+      platforms: child.platform ? [formatPlatform(child.platform)] : [],
+      absent: true,
+    };
+  }
   // The index's platform field is authoritative for selection (image-index.md); prefer it when present.
   if (child.platform) summary.platforms = [formatPlatform(child.platform)];
   return summary;

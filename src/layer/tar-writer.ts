@@ -75,6 +75,9 @@ export class TarWriter {
           callback(err);
         },
       });
+      // The file side can fail while this member waits for 'drain' (ENOSPC, EROFS…): then tar-stream never
+      // drains again, so the member must be failed from here or it would wait forever.
+      this.flushed.catch((err: Error) => sink.destroy(err));
       await pipeline([content, ...(options.through ?? []), sink], { signal: options.signal });
     });
   }

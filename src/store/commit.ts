@@ -13,6 +13,8 @@ import type { OciLayout } from './oci-layout';
 export interface PendingRoot {
   name?: string;
   desc: Descriptor;
+  /** Index children deliberately absent (a sparse index): not an error when missing. */
+  omitted?: ReadonlySet<string>;
 }
 
 /**
@@ -38,9 +40,12 @@ export async function commitTransaction(
     read: (digest) => fs.readFile(ingest.stagedPath(digest) ?? paths.blob(digest)),
   };
   await layout.update(async (index, assertHeld) => {
-    for (const { name, desc } of roots) {
+    for (const { name, desc, omitted } of roots) {
       await walkGraph([desc], lookup, {
-        onMissing: (missing) => throwMissing(missing, name ?? desc.digest, layout.description),
+        onMissing: (missing) =>
+          omitted?.has(missing.digest)
+            ? undefined
+            : throwMissing(missing, name ?? desc.digest, layout.description),
       });
     }
     signal?.throwIfAborted();

@@ -76,3 +76,26 @@ async function writeSynced(path: string, data: string | Uint8Array): Promise<voi
     await handle.close();
   }
 }
+
+/**
+ * `mkdir -p` that reports the real cause: node's recursive mkdir answers ENOENT on a read-only file system
+ * (it cannot tell which ancestor failed), so on ENOENT we retry one level at a time from the deepest existing
+ * ancestor, which surfaces EROFS / EACCES with the path that refused.
+ */
+export async function makeDirectory(path: string): Promise<void> {
+  try {
+    await fs.mkdir(path, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const missing: string[] = [];
+    let current = path;
+    while (!(await pathExists(current))) {
+      missing.unshift(current);
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+    for (const dir of missing) await fs.mkdir(dir);
+    throw err;
+  }
+}

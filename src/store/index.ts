@@ -9,3 +9,5 @@ export { MIN_ID_PREFIX, resolveIn, type Resolved } from './resolve';
 export { indexFileSchema, readIndexFile, type IndexEntry, type IndexFile } from './index-file';
 export { IMAGE_LAYOUT_VERSION } from './layout-file';
 export { applyTag, removeDigest, untagName } from './index-edits';
+export { fsyncDir, pathExists, writeFileAtomic } from './fs-atomic';
+export { isExternalBlob } from './graph';

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseDigest, verifierFor } from '../digest';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
+import { makeDirectory } from './fs-atomic';
 
 /**
  * Writes to an open handle and fsyncs it before finishing: commit renames the file into blobs/, and after a
@@ -47,6 +48,7 @@ export const OWNER_FILE = 'owner.json';
 export class Ingest {
   readonly dir: string;
   private readonly staged = new Map<string, string>();
+  private readonly inflight = new Map<string, Promise<void>>();
   private created = false;
 
   constructor(paths: LayoutPaths) {
@@ -86,6 +88,39 @@ export class Ingest {
     this.staged.set(desc.digest, final);
   }
 
+  /**
+   * A destination's `push`: stages `content` unless `present()` says the blob is there already (then the
+   * stream is drained, so sources that must be read to the end — tar members — can move on). Two pushes of
+   * one digest at once (a layer shared by two platforms) run once: the second waits for the first.
+   */
+  async stageUnlessPresent(
+    desc: Descriptor,
+    content: Readable,
+    present: () => Promise<boolean>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const running = this.inflight.get(desc.digest);
+    if (running) await running.catch(() => undefined);
+    if (await present()) {
+      await pipeline(content, new Writable({ write: (_chunk, _encoding, callback) => callback() }), {
+        signal,
+      });
+      return;
+    }
+    const staging = this.stage(desc, content, signal);
+    this.inflight.set(desc.digest, staging);
+    try {
+      await staging;
+    } finally {
+      this.inflight.delete(desc.digest);
+    }
+  }
+
+  /** Waits for every push under way (commit and abort must not race a late rename). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.inflight.values());
+  }
+
   forget(digest: string): void {
     this.staged.delete(digest);
   }
@@ -98,7 +133,7 @@ export class Ingest {
 
   private async ensureDir(): Promise<void> {
     if (this.created) return;
-    await fs.mkdir(this.dir, { recursive: true });
+    await makeDirectory(this.dir);
     const owner: IngestOwner = {
       pid: process.pid,
       hostname: hostname(),

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { KimgError } from '../errors';
-import { createFileIfAbsent } from './fs-atomic';
+import { createFileIfAbsent, makeDirectory } from './fs-atomic';
 import { emptyIndex } from './index-file';
 import type { LayoutPaths } from './paths';
 
@@ -41,7 +41,7 @@ export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
  * leaves either no layout or a complete empty one.
  */
 export async function ensureLayout(paths: LayoutPaths): Promise<void> {
-  await fs.mkdir(paths.blobsDir, { recursive: true });
+  await makeDirectory(paths.blobsDir);
   await createFileIfAbsent(paths.indexFile, JSON.stringify(emptyIndex()));
   await createFileIfAbsent(paths.layoutFile, JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
   await checkLayoutFile(paths);

@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
 import * as lockfile from 'proper-lockfile';
 import { KimgError } from '../errors';
 import type { LayoutPaths } from './paths';
+import { makeDirectory } from './fs-atomic';
 
 export interface LockOptions {
   /** Retry schedule while another process holds the lock (node-retry options, as proper-lockfile takes them). */
@@ -31,7 +31,7 @@ export async function withLayoutLock<T>(
   options: LockOptions = {},
 ): Promise<T> {
   const { retries, staleMs } = { ...DEFAULT_LOCK_OPTIONS, ...options };
-  await fs.mkdir(paths.kimgDir, { recursive: true });
+  await makeDirectory(paths.kimgDir);
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   try {

@@ -2,10 +2,12 @@ import { KimgError } from '../errors';
 import { formatReference, formatImageLocation, type ImageLocation } from '../reference';
 import { defaultStoreRoot } from '../store';
 import { DockerArchiveSource } from './docker-archive/source';
+import { DockerDaemonDestination, DockerDaemonSource } from './docker-daemon';
 import { openArchiveDestination } from './archive';
 import { openLocalStore, type LocalStore } from './local';
 import { OciArchiveSource } from './oci-archive/source';
 import { openOciLayout } from './oci-layout';
+import { openRegistryDir } from './registry-dir';
 import type { ReadOnlyTarget, Target } from './types';
 
 export interface OpenContext {
@@ -32,6 +34,10 @@ export function locationRef(location: ImageLocation): string | undefined {
       return location.ref.kind === 'index'
         ? `@${location.ref.index}`
         : formatReference(location.ref.reference);
+    case 'docker-daemon':
+      return 'id' in location ? location.id : formatReference(location.reference);
+    case 'registry-dir':
+      return location.ref && formatReference(location.ref);
     default:
       return undefined;
   }
@@ -48,6 +54,10 @@ export async function openSource(location: ImageLocation, context: OpenContext):
       return OciArchiveSource.open(location.file);
     case 'docker-archive':
       return DockerArchiveSource.open(location.file);
+    case 'docker-daemon':
+      return DockerDaemonSource.open();
+    case 'registry-dir':
+      return openRegistryDir(location.dir);
     default:
       throw notYetAvailable(location);
   }
@@ -63,6 +73,17 @@ export async function openDestination(location: ImageLocation, context: OpenCont
       return openArchiveDestination(location.file, 'oci-archive');
     case 'docker-archive':
       return openArchiveDestination(location.file, 'docker-archive');
+    case 'docker-daemon':
+      if ('id' in location) {
+        throw new KimgError(
+          'INVALID_ARGUMENT',
+          `${formatImageLocation(location)} cannot be a destination: the daemon gives a loaded image its ID`,
+          'name the destination docker-daemon:NAME:TAG',
+        );
+      }
+      return DockerDaemonDestination.create();
+    case 'registry-dir':
+      return openRegistryDir(location.dir);
     default:
       throw notYetAvailable(location);
   }

@@ -16,6 +16,15 @@ export interface IoOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `tag`. */
+export interface TagOptions extends IoOptions {
+  /**
+   * Children of an index deliberately left out (`--keep-index` with `--platform`): a sparse index. Targets that
+   * can hold one accept these gaps; the others (registries and their storage check every child) refuse them.
+   */
+  omitted?: ReadonlySet<string>;
+}
+
 /** One image a target holds, with the name it is known by there (none for untagged entries). */
 export interface NamedImage {
   name?: string;
@@ -54,7 +63,7 @@ export interface Target extends ReadOnlyTarget {
    * undefined the image is kept untagged (an index.json entry without a name, a manifest.json entry without
    * RepoTags), so loading or saving an image by digest keeps it.
    */
-  tag(desc: Descriptor, ref: string | undefined, options?: IoOptions): Promise<void>;
+  tag(desc: Descriptor, ref: string | undefined, options?: TagOptions): Promise<void>;
   commit(options?: IoOptions): Promise<void>;
   abort(): Promise<void>;
 }

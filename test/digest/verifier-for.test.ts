@@ -10,7 +10,9 @@ describe('verifierFor', () => {
   it('hashes again only when the content is not already verified for the same blob', () => {
     expect(verifierFor(Readable.from([data]), expected)).toBeInstanceOf(VerifyingStream);
     expect(verifierFor(new VerifyingStream(expected), expected)).toBeInstanceOf(PassThrough);
-    expect(verifierFor(new VerifyingStream(expected), { ...expected, size: 3 })).toBeInstanceOf(VerifyingStream);
+    expect(verifierFor(new VerifyingStream(expected), { ...expected, size: 3 })).toBeInstanceOf(
+      VerifyingStream,
+    );
   });
 
   it('a mismatch in the verified source still fails the destination pipeline', async () => {
@@ -19,6 +21,8 @@ describe('verifierFor', () => {
     Readable.from([data]).pipe(source);
     const sink = new PassThrough();
     sink.resume();
-    await expect(pipeline(source, verifierFor(source, wrong), sink)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    await expect(pipeline(source, verifierFor(source, wrong), sink)).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+    });
   });
 });

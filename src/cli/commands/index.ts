@@ -1,9 +1,12 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from '../global-options';
+import { copyCommand } from './copy';
 import { imagesCommand } from './images';
 import { inspectCommand } from './inspect';
 import { loadCommand } from './load';
 import { pruneCommand } from './prune';
+import { pullCommand } from './pull';
+import { pushCommand } from './push';
 import { rmiCommand } from './rmi';
 import { saveCommand } from './save';
 import { tagCommand } from './tag';
@@ -18,4 +21,7 @@ export const commands: CommandModule<GlobalOptions, any>[] = [
   pruneCommand,
   saveCommand,
   loadCommand,
+  pullCommand,
+  pushCommand,
+  copyCommand,
 ];

@@ -1,8 +1,7 @@
-import { Writable, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Descriptor } from '../../manifest';
 import { commitTransaction, Ingest, type OciLayout, type PendingRoot } from '../../store';
-import type { IoOptions, NamedImage, Target } from '../types';
+import type { IoOptions, NamedImage, TagOptions, Target } from '../types';
 
 /**
  * A layout as a copy destination and source (src/transport/types.ts). Writes form a transaction: pushes are
@@ -14,7 +13,6 @@ import type { IoOptions, NamedImage, Target } from '../types';
 export class LayoutTarget implements Target {
   private ingest: Ingest;
   private roots: PendingRoot[] = [];
-  private readonly inflight = new Map<string, Promise<void>>();
 
   constructor(readonly layout: OciLayout) {
     this.ingest = new Ingest(layout.paths);
@@ -40,44 +38,32 @@ export class LayoutTarget implements Target {
     return this.layout.list();
   }
 
-  async push(desc: Descriptor, content: Readable, options: IoOptions = {}): Promise<void> {
-    // Two pushes of one blob in parallel (a layer shared by two platforms): the second waits for the first.
-    const running = this.inflight.get(desc.digest);
-    if (running) await running.catch(() => undefined);
-    if (await this.exists(desc)) {
-      await drain(content, options.signal);
-      return;
-    }
-    const staging = this.ingest.stage(desc, content, options.signal);
-    this.inflight.set(desc.digest, staging);
-    try {
-      await staging;
-    } finally {
-      this.inflight.delete(desc.digest);
-    }
+  push(desc: Descriptor, content: Readable, options: IoOptions = {}): Promise<void> {
+    return this.ingest.stageUnlessPresent(desc, content, () => this.exists(desc), options.signal);
   }
 
   /**
    * `ref` is normalized by the layout's policy now, so a bad name fails before any commit work; tagging a name
    * twice in one transaction keeps the last. `ref` undefined keeps `desc` as an untagged entry.
    */
-  async tag(desc: Descriptor, ref: string | undefined, _options?: IoOptions): Promise<void> {
+  async tag(desc: Descriptor, ref: string | undefined, options: TagOptions = {}): Promise<void> {
+    const omitted = options.omitted && options.omitted.size > 0 ? { omitted: options.omitted } : {};
     if (ref === undefined) {
-      this.roots.push({ desc });
+      this.roots.push({ desc, ...omitted });
       return;
     }
     const name = this.layout.policy.normalize(ref);
-    this.roots = [...this.roots.filter((root) => root.name !== name), { name, desc }];
+    this.roots = [...this.roots.filter((root) => root.name !== name), { name, desc, ...omitted }];
   }
 
   async commit(options: IoOptions = {}): Promise<void> {
-    await Promise.allSettled(this.inflight.values());
+    await this.ingest.settled();
     await commitTransaction(this.layout, this.ingest, this.roots, options.signal);
     await this.reset();
   }
 
   async abort(): Promise<void> {
-    await Promise.allSettled(this.inflight.values());
+    await this.ingest.settled();
     await this.reset();
   }
 
@@ -91,9 +77,4 @@ export class LayoutTarget implements Target {
     await this.ingest.remove();
     this.ingest = new Ingest(this.layout.paths);
   }
-}
-
-/** Consumes a stream we do not need, so sources that must be read to the end (tar entries) can move on. */
-async function drain(content: Readable, signal?: AbortSignal): Promise<void> {
-  await pipeline(content, new Writable({ write: (_chunk, _encoding, callback) => callback() }), { signal });
 }

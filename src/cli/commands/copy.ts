@@ -1,0 +1,90 @@
+import type { CommandModule } from 'yargs';
+import { transfer, type TransferResult } from '../../copy/transfer';
+import { formatImageLocation, parseImageLocation, type ImageLocation } from '../../reference';
+import { locationRef, openDestination, openSource } from '../../transport/open';
+import { addCopyFlags, platformChoice, splitFormat, type CopyFlags } from '../copy-flags';
+import { createContext } from '../context';
+import type { GlobalOptions } from '../global-options';
+import { ProgressReporter } from '../progress';
+
+interface CopyArgs extends GlobalOptions, CopyFlags {
+  source: string;
+  destination: string;
+}
+
+export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
+  command: 'copy <source> <destination>',
+  describe: 'copy an image between any two places (skopeo transport syntax), byte for byte',
+  builder: (argv) =>
+    addCopyFlags(
+      argv
+        .positional('source', {
+          type: 'string',
+          demandOption: true,
+          describe: 'TRANSPORT:REF or a store name',
+        })
+        .positional('destination', {
+          type: 'string',
+          demandOption: true,
+          describe: 'TRANSPORT:REF or a store name',
+        }),
+    ),
+  handler: async (argv) => {
+    const to = parseImageLocation(argv.destination);
+    const name = locationRef(to);
+    await runCopy(argv, parseImageLocation(argv.source), to, name === undefined ? [] : [name], 'all');
+  },
+};
+
+/** The one path of copy, pull and push: open both ends, transfer, name the result `names`, report. */
+export async function runCopy(
+  argv: GlobalOptions & CopyFlags,
+  from: ImageLocation,
+  to: ImageLocation,
+  names: string[],
+  defaultPlatforms: 'host' | 'all',
+): Promise<TransferResult> {
+  const formats = splitFormat(argv.format);
+  const { output, storeRoot } = createContext({ ...argv, format: formats.output });
+  const progress = new ProgressReporter(process.stderr, !output.json && !output.quiet);
+  const started = Date.now();
+  const source = await openSource(from, { storeRoot });
+  try {
+    const destination = await openDestination(to, { storeRoot });
+    try {
+      const result = await transfer(source, destination, [{ ...refOf(locationRef(from)), names }], {
+        platforms: platformChoice(argv, defaultPlatforms),
+        ...(formats.manifest && { format: formats.manifest }),
+        ...(argv.concurrency !== undefined && { concurrency: argv.concurrency }),
+        onEvent: progress.onEvent,
+      });
+      progress.finish();
+      const image = result.images[0];
+      for (const note of image?.notes ?? []) output.note(`kimg: ${note}`);
+      output.result(
+        {
+          source: formatImageLocation(from),
+          destination: formatImageLocation(to),
+          digest: image?.descriptor.digest,
+          sourceDigest: image?.source.digest,
+          ...result.stats,
+          seconds: (Date.now() - started) / 1000,
+        },
+        () =>
+          output.quiet
+            ? (image?.descriptor.digest ?? '')
+            : `Copied ${image?.descriptor.digest} (${result.stats.blobsCopied} blobs copied, ${result.stats.blobsSkipped} skipped)`,
+      );
+      return result;
+    } finally {
+      await destination.close();
+    }
+  } finally {
+    progress.finish();
+    await source.close();
+  }
+}
+
+function refOf(ref: string | undefined): { ref?: string } {
+  return ref === undefined ? {} : { ref };
+}

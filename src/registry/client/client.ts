@@ -1,0 +1,82 @@
+import { anonymous } from '../auth/credential';
+import { TokenCache } from '../auth/token-cache';
+import { repositoryScope } from '../auth/scope';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/backoff';
+import { Dispatchers, systemTls } from '../http/dispatchers';
+import { HostBackoff } from '../http/host-backoff';
+import { DEFAULT_CONCURRENCY_PER_HOST, HostLimiter } from '../http/limiter';
+import { HttpTransport } from '../http/transport';
+import { loopbackHttpAllowed, type RegistryClientOptions } from './options';
+import { Repository } from './repository';
+import { apiHost, RegistrySession } from './session';
+import { listRepositories, type ListOptions } from './tags';
+
+/**
+ * The distribution-spec client: one per process (or per sync worker), shared by every registry and repository
+ * it talks to, so connection pools, per-host limits, shared backoff and tokens are shared too. `close()` when
+ * done, or keep-alive sockets hold the process open for up to 30 s.
+ */
+export class RegistryClient {
+  private readonly sessions = new Map<string, RegistrySession>();
+  private readonly dispatchers: Dispatchers;
+  private readonly transport: HttpTransport;
+  private readonly tokens: TokenCache;
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly options: RegistryClientOptions = {}) {
+    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY_PER_HOST;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    // Both lanes of the limiter must fit in the pool, or small requests would queue behind blobs in undici.
+    this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2);
+    this.transport = new HttpTransport({
+      dispatchers: this.dispatchers,
+      limiter: new HostLimiter(concurrency),
+      backoff: new HostBackoff(),
+      retry: this.retry,
+      onEvent: options.onEvent,
+    });
+    this.tokens = options.tokenCache ?? new TokenCache();
+  }
+
+  private session(domain: string): RegistrySession {
+    const host = apiHost(domain);
+    let session = this.sessions.get(host);
+    if (!session) {
+      session = new RegistrySession(host, {
+        transport: this.transport,
+        // Credentials are stored under the name users log in with (docker.io), not the API host.
+        credentials: (h) => (this.options.credentials ?? anonymous)(h === host ? domain : h),
+        tokens: this.tokens,
+        scheme: this.options.scheme ?? loopbackHttpAllowed,
+      });
+      this.sessions.set(host, session);
+    }
+    return session;
+  }
+
+  /** `GET /v2/`: checks the registry is reachable and speaks the distribution API; learns its auth scheme. */
+  async ping(domain: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.session(domain).ping(options.signal);
+  }
+
+  /** A repository handle; `push: true` asks for push rights up front (one token for HEAD, POST and PUT). */
+  repository(domain: string, name: string, options: { push?: boolean } = {}): Repository {
+    return new Repository({
+      session: this.session(domain),
+      domain,
+      name,
+      scopes: [repositoryScope(name, options.push ? ['pull', 'push'] : ['pull'])],
+      settings: this.options.registries?.[domain] ?? this.options.registries?.[apiHost(domain)] ?? {},
+      retry: this.retry,
+    });
+  }
+
+  /** `GET /v2/_catalog` with `n` + `Link` pagination (a distribution extension; many registries refuse it). */
+  catalog(domain: string, options: ListOptions = {}): Promise<string[]> {
+    return listRepositories(this.session(domain), options);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatchers.close();
+  }
+}

@@ -1,0 +1,158 @@
+import { KimgError } from '../../errors';
+import { Authenticator } from '../auth/authenticator';
+import type { CredentialLookup } from '../auth/credential';
+import type { TokenCache } from '../auth/token-cache';
+import { errorFromResponse, type ErrorContext } from '../errors';
+import { discard, type RequestBody } from '../http/body';
+import type { Lane } from '../http/limiter';
+import { errorCode } from '../http/network-errors';
+import { sameOrigin } from '../http/origin';
+import type { HttpResponse, HttpTransport } from '../http/transport';
+
+/**
+ * Whether a host may be reached over plain http (src/registry/tls decides: localhost, 127.0.0.0/8, ::1, or
+ * registries marked insecure). `http-allowed` tries https first and falls back to http only when the server
+ * does not speak TLS at all, as podman does; `http` skips the https attempt.
+ */
+export type SchemePolicy = 'https' | 'http-allowed' | 'http';
+export type SchemeLookup = (host: string) => SchemePolicy | Promise<SchemePolicy>;
+
+/** The TLS-level failures meaning "this port speaks plain HTTP", after which http is tried. */
+const NOT_TLS_CODES = new Set([
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ECONNRESET',
+  'UND_ERR_SOCKET',
+]);
+
+export interface RegistryRequest {
+  method: string;
+  /** Path under the registry origin (`/v2/...`, query included), or an absolute URL (upload Location, Link). */
+  path: string | URL;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  lane: Lane;
+  scopes: string[];
+  /** Statuses returned to the caller; any other becomes a RegistryError. */
+  expect: readonly number[];
+  context: Omit<ErrorContext, 'host'>;
+  signal?: AbortSignal;
+  retry?: boolean;
+}
+
+export interface SessionParts {
+  transport: HttpTransport;
+  credentials: CredentialLookup;
+  tokens: TokenCache;
+  scheme: SchemeLookup;
+}
+
+/** Docker Hub's API lives on another host than its name (the rule every docker client hard-codes). */
+export function apiHost(domain: string): string {
+  return domain === 'docker.io' || domain === 'index.docker.io' ? 'registry-1.docker.io' : domain;
+}
+
+/** One registry host: its resolved scheme, its authenticator, and requests with auth and error mapping. */
+export class RegistrySession {
+  private origin: Promise<URL> | undefined;
+  private auth: Authenticator | undefined;
+
+  constructor(
+    readonly host: string,
+    private readonly parts: SessionParts,
+  ) {}
+
+  /** `GET /v2/` (distribution-spec "end-1"): finds the scheme and the auth challenge. Done once per host. */
+  ping(signal?: AbortSignal): Promise<URL> {
+    if (!this.origin) {
+      this.origin = this.resolve(signal);
+      this.origin.catch(() => (this.origin = undefined));
+    }
+    return this.origin;
+  }
+
+  private async resolve(signal?: AbortSignal): Promise<URL> {
+    const scheme = await this.parts.scheme(this.host);
+    if (scheme === 'http') return this.probe(new URL(`http://${this.host}`), signal, true);
+    try {
+      return await this.probe(new URL(`https://${this.host}`), signal, scheme === 'https');
+    } catch (err) {
+      if (scheme !== 'http-allowed' || !NOT_TLS_CODES.has(errorCode(err) ?? '')) throw err;
+      return this.probe(new URL(`http://${this.host}`), signal, true);
+    }
+  }
+
+  private async probe(origin: URL, signal: AbortSignal | undefined, retry: boolean): Promise<URL> {
+    const response = await this.parts.transport.send({
+      method: 'GET',
+      url: new URL('/v2/', origin),
+      lane: 'small',
+      signal,
+      retry,
+    });
+    this.auth = new Authenticator(
+      origin,
+      this.parts.transport,
+      this.parts.credentials,
+      this.parts.tokens,
+      async (host) => (await this.parts.scheme(host)) !== 'https',
+    );
+    if (response.status === 401) this.auth.learn(response.headers);
+    if (response.status === 200 || response.status === 401) {
+      await discard(response.body);
+      return origin;
+    }
+    throw await errorFromResponse(response, {
+      what: `${this.host} is not an OCI distribution (v2) registry`,
+      host: this.host,
+    });
+  }
+
+  /** Sends a request to this registry with auth; retries once after a 401 with a new challenge or scope. */
+  async request(req: RegistryRequest): Promise<HttpResponse> {
+    const origin = await this.ping(req.signal);
+    const auth = this.auth as Authenticator;
+    const url = typeof req.path === 'string' ? new URL(req.path, origin) : req.path;
+    const scopes = [...req.scopes];
+    for (let attempt = 0; ; attempt++) {
+      let sent: string | undefined;
+      const response = await this.parts.transport.send({
+        method: req.method,
+        url,
+        headers: req.headers,
+        body: req.body,
+        lane: req.lane,
+        signal: req.signal,
+        retry: req.retry,
+        // Credentials only ever go to the registry's own origin: not to a redirect target, not to an upload
+        // Location on another host (blob storage, CDN).
+        authorize: async (hop) => {
+          sent = sameOrigin(hop, origin) ? await auth.authorization(scopes, req.signal) : undefined;
+          return sent;
+        },
+      });
+      if (response.status === 401 && attempt === 0 && sameOrigin(response.url, origin)) {
+        if (await auth.retryAfterUnauthorized(response.headers, sent, scopes)) {
+          await discard(response.body);
+          continue;
+        }
+      }
+      if (req.expect.includes(response.status)) return response;
+      throw await errorFromResponse(response, { ...req.context, host: this.host });
+    }
+  }
+
+  /** The registry's origin once pinged (for building absolute URLs). */
+  async originUrl(signal?: AbortSignal): Promise<URL> {
+    return this.ping(signal);
+  }
+}
+
+export function unexpected(what: string, detail: string): KimgError {
+  return new KimgError(
+    'REGISTRY_ERROR',
+    `${what}: ${detail}`,
+    'the registry does not follow the distribution-spec here; report it to its operator',
+  );
+}

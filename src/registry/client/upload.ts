@@ -1,0 +1,119 @@
+import { KimgError } from '../../errors';
+import { VerifyingStream } from '../../digest';
+import type { Descriptor } from '../../manifest/descriptor';
+import { retryDelay } from '../http/backoff';
+import { discard, type BodyOpener } from '../http/body';
+import { isRegistryError } from '../errors';
+import { sleep } from '../http/sleep';
+import { headBlob } from './blobs';
+import { uploadChunked } from './chunked-upload';
+import { label, type RepositoryContext } from './context';
+import { DEFAULT_CHUNK_SIZE } from './options';
+import { cancelUpload, startUpload, withQuery, type UploadSession } from './upload-session';
+
+export interface PushBlobOptions {
+  /** Another repository on the same registry that has the blob: tried first with a cross-repository mount. */
+  mountFrom?: string;
+  /** Skip the HEAD (the caller knows the blob is absent): a new blob then costs 2 requests. */
+  skipExistsCheck?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface PushBlobResult {
+  /** How the blob got there: already present (1 request), mounted, or uploaded. */
+  via: 'exists' | 'mounted' | 'uploaded';
+}
+
+/** The source, re-opened for every attempt and checked as it flows: wrong bytes abort the request. */
+function verified(open: BodyOpener, desc: Descriptor, ctx: RepositoryContext): BodyOpener {
+  return async () => {
+    const source = await open();
+    const verifier = new VerifyingStream({
+      digest: desc.digest,
+      size: desc.size,
+      label: `blob ${desc.digest} pushed to ${label(ctx)}`,
+    });
+    source.on('error', (err) => verifier.destroy(err));
+    return source.pipe(verifier);
+  };
+}
+
+/** Monolithic upload (spec "end-6"): `PUT <location>?digest=` with the whole blob streamed as the body. */
+async function putMonolithic(
+  ctx: RepositoryContext,
+  session: UploadSession,
+  desc: Descriptor,
+  open: BodyOpener,
+  signal?: AbortSignal,
+): Promise<void> {
+  const response = await ctx.session.request({
+    method: 'PUT',
+    path: withQuery(session.location, 'digest', desc.digest),
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+    body: open,
+    lane: 'blob',
+    scopes: ctx.scopes,
+    expect: [201],
+    context: { what: `uploading blob ${desc.digest} to ${label(ctx)}` },
+    signal,
+    // distribution appends a retried PUT's body to what the failed one left; a retry opens a new session.
+    retry: false,
+  });
+  await discard(response.body);
+}
+
+function retryable(err: unknown): boolean {
+  if (isRegistryError(err)) return [408, 429, 500, 502, 503, 504].includes(err.status);
+  return err instanceof KimgError && err.code === 'NETWORK_ERROR';
+}
+
+/**
+ * Pushes one blob with the fewest requests (DESIGN.md budget): HEAD (present → done), then POST (with mount
+ * when asked) and one streamed PUT. Chunked PATCHes when configured for the registry or when it refuses the
+ * monolithic body with 413. A failed upload is cancelled (DELETE) and retried with a new session and the source
+ * re-opened.
+ */
+export async function pushBlob(
+  ctx: RepositoryContext,
+  desc: Descriptor,
+  open: BodyOpener,
+  options: PushBlobOptions = {},
+): Promise<PushBlobResult> {
+  const { signal } = options;
+  if (!options.skipExistsCheck && (await headBlob(ctx, desc.digest, signal))) return { via: 'exists' };
+  const source = verified(open, desc, ctx);
+  let chunkSize = ctx.settings.chunkSize;
+  let mount = options.mountFrom ? { digest: desc.digest, from: options.mountFrom } : undefined;
+  for (let attempt = 0; ; attempt++) {
+    const started = await startUpload(ctx, { mount, signal });
+    if (started.mounted) return { via: 'mounted' };
+    mount = undefined;
+    const session = started.session;
+    try {
+      if (chunkSize === undefined) {
+        await putMonolithic(ctx, session, desc, source, signal);
+      } else {
+        await uploadChunked(
+          ctx,
+          session,
+          await source(),
+          desc.digest,
+          chunkSize ?? DEFAULT_CHUNK_SIZE,
+          signal,
+        );
+      }
+      return { via: 'uploaded' };
+    } catch (err) {
+      await cancelUpload(ctx, session);
+      if (isRegistryError(err, 413) && chunkSize === undefined) {
+        // Payload Too Large: a proxy or registry caps bodies; send it in chunks instead (spec "end-5").
+        chunkSize = session.minChunk ?? DEFAULT_CHUNK_SIZE;
+        continue;
+      }
+      if (signal?.aborted || !retryable(err) || attempt + 1 >= ctx.retry.maxAttempts) throw err;
+      const delay = retryDelay(ctx.retry, attempt, isRegistryError(err) ? err.retryAfter : undefined);
+      if (delay === undefined) throw err;
+      await sleep(delay, signal);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { Readable } from 'node:stream';
+import { KimgError } from '../../errors';
+
+/** A request body that can be produced again for a retry or a redirect hop (go-containerregistry's Opener). */
+export type BodyOpener = () => Promise<Readable>;
+export type RequestBody = Buffer | string | BodyOpener;
+
+export async function openBody(
+  body: RequestBody | undefined,
+): Promise<Buffer | string | Readable | undefined> {
+  if (typeof body === 'function') return body();
+  return body;
+}
+
+/**
+ * Reads at most `limit` bytes of an untrusted body into memory. Over the limit: with `truncate` the first
+ * `limit` bytes are returned (error bodies: we still show what we got), otherwise SIZE_LIMIT is thrown.
+ * Either way the rest is never read: the stream is destroyed, so a hostile registry cannot make us buffer a
+ * gigabyte of "error message".
+ */
+export async function readLimited(
+  body: Readable,
+  limit: number,
+  what: string,
+  options: { truncate?: boolean } = {},
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      if (total + buffer.length > limit) {
+        if (!options.truncate) {
+          throw new KimgError(
+            'SIZE_LIMIT',
+            `${what} is larger than the ${limit}-byte limit`,
+            'the registry sent more than any valid response needs; it may be misconfigured or hostile',
+          );
+        }
+        chunks.push(buffer.subarray(0, limit - total));
+        total = limit;
+        break;
+      }
+      chunks.push(buffer);
+      total += buffer.length;
+    }
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Throws away a response body we do not need, keeping the connection reusable when it is small. */
+export async function discard(body: Readable): Promise<void> {
+  const dump = (body as Readable & { dump?: (opts?: { limit: number }) => Promise<void> }).dump;
+  try {
+    if (typeof dump === 'function') await dump.call(body, { limit: 128 * 1024 });
+    else body.destroy();
+  } catch {
+    body.destroy();
+  }
+}

@@ -1,0 +1,90 @@
+import { KimgError } from '../../errors';
+import { redactUrl } from './redact';
+
+/**
+ * Which thrown errors mean "the connection failed, try again" and which mean "this will never work". Codes are
+ * Node's (libuv, OpenSSL) and undici's (`UND_ERR_*`, see undici docs/api/Errors.md).
+ */
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/** OpenSSL verification failures: retrying cannot help; the user must fix trust. */
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+export function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && !(e instanceof KimgError)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function isRetryableNetworkError(err: unknown): boolean {
+  if (err instanceof KimgError) return false;
+  const code = errorCode(err);
+  return code !== undefined && RETRYABLE_CODES.has(code);
+}
+
+export function isTlsError(err: unknown): boolean {
+  const code = errorCode(err);
+  return (
+    code !== undefined && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
+  );
+}
+
+/** Turns a low-level failure into a KimgError naming the request and the way out. Passes KimgErrors through. */
+export function networkError(err: unknown, method: string, url: URL): KimgError {
+  if (err instanceof KimgError) return err;
+  const code = errorCode(err) ?? 'unknown';
+  const where = `${method} ${redactUrl(url)}`;
+  if (
+    code === 'UND_ERR_ABORTED' ||
+    code === 'ABORT_ERR' ||
+    (err as Error | undefined)?.name === 'AbortError'
+  ) {
+    return new KimgError('ABORTED', `${where}: cancelled`, undefined, { cause: err });
+  }
+  if (isTlsError(err)) {
+    return new KimgError(
+      'TLS_ERROR',
+      `${where}: TLS failed (${code}: ${(err as Error).message})`,
+      `trust the registry's CA (put ca.crt in /etc/containers/certs.d/${url.host}/ or use --cert-dir), ` +
+        'or, for a test registry only, --tls-verify=false',
+      { cause: err },
+    );
+  }
+  return new KimgError(
+    'NETWORK_ERROR',
+    `${where}: ${(err as Error | undefined)?.message ?? String(err)} (${code})`,
+    'check that the registry is reachable from here (proxy, DNS, firewall) and try again',
+    { cause: err },
+  );
+}

@@ -1,0 +1,175 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { request } from 'undici';
+import { isKimgError, KimgError } from '../../errors';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  retryDelay,
+  type RetryPolicy,
+} from './backoff';
+import { discard, openBody, type RequestBody } from './body';
+import type { Dispatchers } from './dispatchers';
+import type { HostBackoff } from './host-backoff';
+import type { HostLimiter, Lane } from './limiter';
+import { isRetryableNetworkError, networkError } from './network-errors';
+import { hostKey, sameOrigin } from './origin';
+import { redactUrl } from './redact';
+import { isRedirect, nextRedirect } from './redirect';
+import { abortError } from './sleep';
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  lane: Lane;
+  signal?: AbortSignal;
+  /**
+   * The Authorization value for one hop, asked anew for every hop and attempt. The registry layer returns
+   * undefined for any origin that is not the registry's, which is how credentials never follow a redirect.
+   */
+  authorize?: (url: URL) => Promise<string | undefined>;
+  /** Retry network errors and 408/429/5xx. Off for requests that are not safe to repeat as they are. */
+  retry?: boolean;
+  /**
+   * The body is itself a secret (a refresh token form): a redirect to another origin is refused instead of
+   * re-sending the body there.
+   */
+  secretBody?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Where the response came from, after redirects. */
+  url: URL;
+  method: string;
+  /** Consume it or `discard` it: the host's lane slot is held until the body closes. */
+  body: Readable;
+}
+
+/** One line per attempt for `--debug` logs and request-count tests. URLs are already redacted. */
+export interface HttpEvent {
+  method: string;
+  url: string;
+  status?: number;
+  attempt: number;
+  error?: string;
+  retryInMs?: number;
+}
+
+export interface TransportParts {
+  dispatchers: Dispatchers;
+  limiter: HostLimiter;
+  backoff: HostBackoff;
+  retry?: RetryPolicy;
+  onEvent?: (event: HttpEvent) => void;
+}
+
+/**
+ * Sends one logical request: per-host limits, shared backoff, retries, and redirects followed here (never by
+ * undici) so every hop gets the origin check. Returns any final status; turning statuses into errors is the
+ * registry layer's job, because only it knows which statuses an endpoint expects.
+ */
+export class HttpTransport {
+  private readonly policy: RetryPolicy;
+
+  constructor(private readonly parts: TransportParts) {
+    this.policy = parts.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const { signal } = req;
+    let url = req.url;
+    let method = req.method;
+    let withBody = req.body !== undefined;
+    let hops = 0;
+    for (let attempt = 0; ;) {
+      const host = hostKey(url);
+      await this.parts.backoff.wait(host, signal);
+      const sent: Record<string, string> = { ...req.headers };
+      if (!withBody) {
+        delete sent['content-length'];
+        delete sent['content-type'];
+      }
+      // Before taking a slot: getting a token is itself a request, possibly to this very host (Harbor's realm
+      // is `/service/token` on the registry), and must not wait for a slot its own caller holds.
+      const authorization = await req.authorize?.(url);
+      if (authorization) sent.authorization = authorization;
+      const release = await this.parts.limiter.acquire(host, req.lane, signal);
+      let response: Awaited<ReturnType<typeof request>>;
+      try {
+        response = await request(url, {
+          method: method as 'GET',
+          headers: sent,
+          body: withBody ? await openBody(req.body) : undefined,
+          signal,
+          dispatcher: await this.parts.dispatchers.for(url),
+        });
+      } catch (err) {
+        release();
+        if (signal?.aborted) throw abortError(signal);
+        if (
+          req.retry !== false &&
+          !isKimgError(err) &&
+          isRetryableNetworkError(err) &&
+          attempt + 1 < this.policy.maxAttempts
+        ) {
+          const delay = backoffDelay(this.policy, attempt);
+          this.emit({ method, url, attempt, error: String((err as Error).message), retryInMs: delay });
+          this.parts.backoff.delay(host, delay);
+          attempt++;
+          continue;
+        }
+        this.emit({ method, url, attempt, error: String((err as Error).message) });
+        throw networkError(err, method, url);
+      }
+      const { statusCode: status, headers } = response;
+      if (isRedirect(status) && headers.location !== undefined) {
+        this.emit({ method, url, attempt, status });
+        await discard(response.body);
+        release();
+        const step = nextRedirect(url, method, status, header(headers, 'location'), hops++);
+        if (req.secretBody && withBody && step.keepBody && !sameOrigin(url, step.url)) {
+          throw new KimgError(
+            'REDIRECT_REFUSED',
+            `${method} ${redactUrl(url)}: refused to re-send credentials to ${redactUrl(step.url)} on a redirect`,
+            'the token server redirects to another origin; report it to the registry operator',
+          );
+        }
+        url = step.url;
+        method = step.method;
+        withBody &&= step.keepBody;
+        continue;
+      }
+      if (req.retry !== false && isRetryableStatus(status) && attempt + 1 < this.policy.maxAttempts) {
+        const delay = retryDelay(this.policy, attempt, header(headers, 'retry-after'));
+        if (delay !== undefined) {
+          this.emit({ method, url, attempt, status, retryInMs: delay });
+          await discard(response.body);
+          release();
+          this.parts.backoff.delay(host, delay);
+          attempt++;
+          continue;
+        }
+      }
+      this.emit({ method, url, attempt, status });
+      // No backoff.clear on success: another request to this host may just have been told to wait.
+      response.body.once('close', release);
+      if (response.body.destroyed) release();
+      return { status, headers, url, method, body: response.body };
+    }
+  }
+
+  private emit(event: Omit<HttpEvent, 'url'> & { url: URL }): void {
+    this.parts.onEvent?.({ ...event, url: redactUrl(event.url) });
+  }
+}
+
+/** A single header value (the first when repeated). */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,4 @@
+export * from './connection';
+export * from './daemon-error';
+export * from './destination';
+export * from './source';

@@ -1,0 +1,101 @@
+import { promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { KimgError } from '../../errors';
+import type { Descriptor } from '../../manifest';
+import { Ingest, LayoutPaths, pathExists } from '../../store';
+import type { IoOptions, NamedImage, Target } from '../types';
+import { openBlob } from './blob-files';
+import { commitImages, type PendingImage } from './commit';
+import { RegistryDirPaths } from './paths';
+import { repositoryRef } from './repositories';
+import { listImages, resolveImage } from './resolve';
+
+/**
+ * `registry-dir:DIR[:REF]`: the storage of the CNCF distribution registry's filesystem driver, read and written
+ * so that `docker-registry` with `rootdirectory: DIR` serves it. Writes are a transaction like the store's:
+ * pushes are verified into `DIR/.kimg/ingest/<txid>/` (the registry never looks outside `docker/`), `tag`
+ * remembers repository and tag, and only `commit` moves blobs and writes links. Reads see committed state plus
+ * this transaction's staged blobs (the copy engine may read back a manifest it pushed).
+ */
+export class RegistryDirTarget implements Target {
+  readonly description: string;
+  readonly paths: RegistryDirPaths;
+  private readonly staging: LayoutPaths;
+  private ingest: Ingest;
+  private pending: PendingImage[] = [];
+
+  constructor(readonly dir: string) {
+    this.description = `registry-dir:${dir}`;
+    this.paths = new RegistryDirPaths(dir);
+    this.staging = new LayoutPaths(dir);
+    this.ingest = new Ingest(this.staging);
+  }
+
+  async fetch(desc: Descriptor, _options?: IoOptions): Promise<Readable> {
+    const file = this.ingest.stagedPath(desc.digest) ?? this.paths.blobData(desc.digest);
+    return openBlob(file, desc, this.description);
+  }
+
+  async exists(desc: Descriptor, _options?: IoOptions): Promise<boolean> {
+    return this.ingest.blobs.has(desc.digest) || pathExists(this.paths.blobData(desc.digest));
+  }
+
+  resolve(ref: string | undefined, _options?: IoOptions): Promise<Descriptor> {
+    return resolveImage(this.paths, ref, this.description);
+  }
+
+  list(_options?: IoOptions): Promise<NamedImage[]> {
+    return listImages(this.paths, this.description);
+  }
+
+  push(desc: Descriptor, content: Readable, options: IoOptions = {}): Promise<void> {
+    return this.ingest.stageUnlessPresent(desc, content, () => this.exists(desc), options.signal);
+  }
+
+  /**
+   * `ref` names the repository and tag (`quay.io/a/b:1` → `a/b`, tag `1`; no tag → `latest`); a ref by digest
+   * only links the image into the repository. Parsed now, so a bad name fails before any commit work.
+   */
+  async tag(desc: Descriptor, ref: string | undefined, _options?: IoOptions): Promise<void> {
+    if (ref === undefined) {
+      throw new KimgError(
+        'INVALID_ARGUMENT',
+        `${this.description} cannot keep an unnamed image: every image of a registry lives in a repository`,
+        `name it, e.g. ${this.description}:app:1`,
+      );
+    }
+    const { repository, tag, digest } = repositoryRef(ref);
+    if (digest !== undefined && digest !== desc.digest) {
+      throw new KimgError('INVALID_ARGUMENT', `cannot store ${desc.digest} in ${this.description} as ${ref}`);
+    }
+    const image: PendingImage = { repository, desc, ...(digest === undefined && { tag: tag ?? 'latest' }) };
+    const same = (p: PendingImage) => p.repository === image.repository && p.tag === image.tag;
+    this.pending = [...this.pending.filter((p) => image.tag === undefined || !same(p)), image];
+  }
+
+  async commit(options: IoOptions = {}): Promise<void> {
+    await this.ingest.settled();
+    await commitImages(this.paths, this.ingest, this.pending, this.description, options.signal);
+    await this.reset();
+  }
+
+  async abort(): Promise<void> {
+    await this.ingest.settled();
+    await this.reset();
+  }
+
+  /** Dropping a target without commit leaves the dir as it was (types.ts), so close discards pending work. */
+  async close(): Promise<void> {
+    await this.abort();
+  }
+
+  private async reset(): Promise<void> {
+    this.pending = [];
+    await this.ingest.remove();
+    this.ingest = new Ingest(this.staging);
+    // Leave no kimg state in what a cluster image embeds: remove .kimg/ingest and .kimg once they are empty
+    // (rmdir fails on a non-empty dir, e.g. another process's transaction, and that is fine).
+    for (const dir of [this.staging.ingestDir, this.staging.kimgDir])
+      await fs.rmdir(dir).catch(() => undefined);
+  }
+}
