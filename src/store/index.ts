@@ -11,3 +11,4 @@ export { IMAGE_LAYOUT_VERSION } from './layout-file';
 export { applyTag, removeDigest, untagName } from './index-edits';
 export { fsyncDir, pathExists, writeFileAtomic } from './fs-atomic';
 export { isExternalBlob } from './graph';
+export { openVerifiedFile } from './blob-file';

@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { VerifyingStream } from '../digest';
+import { openVerifiedFile } from './blob-file';
 import { KimgError } from '../errors';
 import type { Descriptor } from '../manifest';
 import { pathExists } from './fs-atomic';
@@ -89,27 +88,8 @@ export class OciLayout {
   }
 
   /** The blob's bytes through a VerifyingStream; opened before returning so a missing blob rejects here. */
-  async fetch(desc: Descriptor, file = this.paths.blob(desc.digest)): Promise<Readable> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(file, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      throw new KimgError(
-        'BLOB_UNKNOWN',
-        `blob ${desc.digest} is not in ${this.description}`,
-        'the image is incomplete; copy it again',
-      );
-    }
-    const source = handle.createReadStream();
-    const verifier = new VerifyingStream({
-      digest: desc.digest,
-      size: desc.size,
-      label: `blob ${desc.digest} in ${this.description}`,
-    });
-    source.on('error', (err) => verifier.destroy(err));
-    verifier.on('close', () => source.destroy());
-    return source.pipe(verifier);
+  fetch(desc: Descriptor, file = this.paths.blob(desc.digest)): Promise<Readable> {
+    return openVerifiedFile(file, desc, this.description);
   }
 
   /**

@@ -1,35 +1,7 @@
 import { promises as fs } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { digestOf, parseDigest, VerifyingStream } from '../../digest';
+import { digestOf, parseDigest } from '../../digest';
 import { KimgError } from '../../errors';
 import { MAX_MANIFEST_BYTES, parseManifest, type Descriptor } from '../../manifest';
-
-/**
- * The blob's bytes through a VerifyingStream (types.ts: every read is verified). The file is opened before
- * returning so a missing blob rejects here with BLOB_UNKNOWN, not later in the stream.
- */
-export async function openBlob(file: string, desc: Descriptor, where: string): Promise<Readable> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new KimgError(
-      'BLOB_UNKNOWN',
-      `blob ${desc.digest} is not in ${where}`,
-      'the image is incomplete; copy it again',
-    );
-  }
-  const source = handle.createReadStream();
-  const verifier = new VerifyingStream({
-    digest: desc.digest,
-    size: desc.size,
-    label: `blob ${desc.digest} in ${where}`,
-  });
-  source.on('error', (err) => verifier.destroy(err));
-  verifier.on('close', () => source.destroy());
-  return source.pipe(verifier);
-}
 
 /**
  * Reads a manifest the registry links (a tag's current link, a revision) and describes it. The registry keeps no

@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
 import type { Descriptor } from '../../manifest';
-import { Ingest, LayoutPaths, pathExists } from '../../store';
+import { Ingest, LayoutPaths, openVerifiedFile, pathExists } from '../../store';
 import type { IoOptions, NamedImage, Target } from '../types';
-import { openBlob } from './blob-files';
+
 import { commitImages, type PendingImage } from './commit';
 import { RegistryDirPaths } from './paths';
 import { repositoryRef } from './repositories';
@@ -33,7 +33,7 @@ export class RegistryDirTarget implements Target {
 
   async fetch(desc: Descriptor, _options?: IoOptions): Promise<Readable> {
     const file = this.ingest.stagedPath(desc.digest) ?? this.paths.blobData(desc.digest);
-    return openBlob(file, desc, this.description);
+    return openVerifiedFile(file, desc, this.description);
   }
 
   async exists(desc: Descriptor, _options?: IoOptions): Promise<boolean> {
