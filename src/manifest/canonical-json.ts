@@ -51,8 +51,7 @@ function encodeContainer(value: object, path: string, ancestors: Set<object>): s
       });
       return `[${items.join(',')}]`;
     }
-    const prototype: unknown = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) {
+    if (!isPlainObject(value)) {
       throw refuse(path, `a ${value.constructor?.name ?? 'class'} instance is not a plain object`);
     }
     const record = value as Record<string, unknown>;
@@ -64,4 +63,17 @@ function encodeContainer(value: object, path: string, ancestors: Set<object>): s
   } finally {
     ancestors.delete(value);
   }
+}
+
+/**
+ * A plain object literal, also from another realm (structuredClone, vm contexts and worker messages give
+ * objects whose prototype is another realm's Object.prototype).
+ */
+function isPlainObject(value: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === null || prototype === Object.prototype) return true;
+  return (
+    Object.getPrototypeOf(prototype) === null &&
+    (prototype as { constructor?: { name?: string } }).constructor?.name === 'Object'
+  );
 }
