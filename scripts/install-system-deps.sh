@@ -26,6 +26,8 @@ PROGRAMS=(
   tar:tar
   gzip:gzip
   zstd:zstd
+  # A static shell for the base images RUN tests build (test/build/run): one binary, no libraries.
+  busybox:busybox-static
 )
 # Packages with no program to probe for, installed alongside.
 EXTRA_PACKAGES=(ca-certificates)

@@ -1,3 +1,6 @@
+import type { HttpEvent, RegistryClient, RegistryClientOptions } from '../registry';
+import type { OpenContext } from '../transport/open';
+import type { RegistryFlags } from '../transport/registry';
 import { createOutput, type Output } from './output';
 import type { GlobalOptions } from './global-options';
 
@@ -6,12 +9,50 @@ export interface CommandContext {
   storeRoot: string | undefined;
   output: Output;
   debug: boolean;
+  /** `--authfile`, `--cert-dir`, `--tls-verify`. */
+  registryFlags: RegistryFlags;
+  /** For openSource/openDestination: the store root and the run's one registry client, made on first use. */
+  open: OpenContext;
+  /** Closes what the run opened (the registry client's keep-alive sockets would hold the process for 30 s). */
+  close(): Promise<void>;
 }
 
 export function createContext(argv: GlobalOptions): CommandContext {
+  const registryFlags: RegistryFlags = {
+    ...(argv.authfile !== undefined && { authfile: argv.authfile }),
+    ...(argv['cert-dir'] !== undefined && { certDir: argv['cert-dir'] }),
+    ...(argv['tls-verify'] !== undefined && { tlsVerify: argv['tls-verify'] }),
+  };
+  const debug = argv.debug === true;
+  let client: Promise<RegistryClient> | undefined;
+  // Loaded on first use: undici is a large part of start-up, and most commands never talk to a registry.
+  const registryClient = (): Promise<RegistryClient> =>
+    (client ??= import('../transport/registry').then(({ createRegistryClient }) =>
+      createRegistryClient(registryFlags, registryClientOptions(debug)),
+    ));
   return {
     storeRoot: argv.root,
     output: createOutput(argv.format, argv.quiet),
-    debug: argv.debug === true,
+    debug,
+    registryFlags,
+    open: { storeRoot: argv.root, registryClient, registryFlags },
+    close: async () => {
+      await (await client)?.close();
+      client = undefined;
+    },
   };
+}
+
+/** Options every registry client of a run gets: with --debug, the HTTP log. */
+export function registryClientOptions(debug: boolean): Pick<RegistryClientOptions, 'onEvent'> {
+  return debug ? { onEvent: logHttpEvent } : {};
+}
+
+/** `--debug`: one stderr line per HTTP attempt; URLs arrive redacted and headers are never logged. */
+function logHttpEvent(event: HttpEvent): void {
+  // OpenSSL errors span lines; the first one says what went wrong.
+  const error = event.error?.split('\n')[0]?.trim();
+  const outcome = event.status !== undefined ? String(event.status) : (error ?? '…');
+  const retry = event.retryInMs !== undefined ? ` (retry in ${event.retryInMs} ms)` : '';
+  process.stderr.write(`kimg: debug: ${event.method} ${event.url} → ${outcome}${retry}\n`);
 }

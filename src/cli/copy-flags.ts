@@ -13,6 +13,8 @@ export interface CopyFlags {
   'all-platforms'?: boolean;
   'keep-index'?: boolean;
   concurrency?: number;
+  referrers?: boolean;
+  'digest-tags'?: boolean;
 }
 
 export function addCopyFlags<T>(argv: Argv<T>): Argv<T & CopyFlags> {
@@ -29,6 +31,14 @@ export function addCopyFlags<T>(argv: Argv<T>): Argv<T & CopyFlags> {
         'with --platform: keep the original index (digest unchanged) and copy only the chosen children',
     })
     .option('concurrency', { type: 'number', describe: 'parallel blob transfers (default 4)' })
+    .option('referrers', {
+      type: 'boolean',
+      describe: 'also copy signatures, SBOMs and other artifacts whose subject is the image (OCI referrers)',
+    })
+    .option('digest-tags', {
+      type: 'boolean',
+      describe: "also copy cosign's sha256-<digest>.sig/.att/.sbom tags",
+    })
     .conflicts('platform', 'all-platforms') as Argv<T & CopyFlags>;
 }
 

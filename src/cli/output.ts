@@ -9,6 +9,8 @@ export interface Output {
   result(data: unknown, human: () => string): void;
   /** A progress or status line for people; silent with --quiet or --format json. */
   note(line: string): void;
+  /** Something the user must see even with --quiet or --format json (on stderr, so JSON stays clean). */
+  warn(line: string): void;
 }
 
 export function createOutput(format: string | undefined, quiet: boolean | undefined): Output {
@@ -25,6 +27,9 @@ export function createOutput(format: string | undefined, quiet: boolean | undefi
     },
     note(line) {
       if (!json && quiet !== true) process.stderr.write(`${line}\n`);
+    },
+    warn(line) {
+      process.stderr.write(`kimg: warning: ${line}\n`);
     },
   };
 }

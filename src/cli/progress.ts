@@ -10,6 +10,7 @@ export class ProgressReporter {
   private readonly active = new Map<string, { size: number; bytes: number }>();
   private copied = 0;
   private skipped = 0;
+  private mounted = 0;
   private bytes = 0;
   private lastDraw = 0;
   private readonly started = Date.now();
@@ -42,6 +43,11 @@ export class ProgressReporter {
         this.skipped++;
         if (!this.tty) this.stream.write(`Skipped ${short(digest)} (already there)\n`);
         break;
+      case 'mounted':
+        this.mounted++;
+        this.active.delete(digest);
+        if (!this.tty) this.stream.write(`Mounted ${short(digest)} ${formatBytes(size)} (same registry)\n`);
+        break;
       case 'copied':
         this.copied++;
         this.active.delete(digest);
@@ -62,7 +68,7 @@ export class ProgressReporter {
       )
       .slice(0, 3)
       .join('  ');
-    const line = `${this.copied} copied, ${this.skipped} skipped, ${formatBytes(this.bytes)} at ${formatBytes(this.bytes / seconds)}/s  ${inFlight}`;
+    const line = `${this.copied} copied, ${this.skipped} skipped, ${this.mounted} mounted, ${formatBytes(this.bytes)} at ${formatBytes(this.bytes / seconds)}/s  ${inFlight}`;
     this.stream.write(`\r\x1b[K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
   }
 

@@ -4,6 +4,7 @@ import { MAX_MANIFEST_BYTES } from '../manifest/limits';
 import { isManifestMediaType } from '../manifest/media-types';
 import { manifestChildren, parseManifest } from '../manifest/parse';
 import { readBlob } from '../transport/read-blob';
+import { blobOriginOf, canPushFrom, type PushVia } from '../transport/capabilities';
 import type { ReadOnlyTarget, Target } from '../transport/types';
 import { Limiter } from './limiter';
 
@@ -14,6 +15,8 @@ export type CopyEvent =
   | { type: 'start'; descriptor: Descriptor }
   | { type: 'progress'; descriptor: Descriptor; bytes: number }
   | { type: 'skipped'; descriptor: Descriptor }
+  /** Linked from another repository of the same registry: no bytes moved (distribution-spec "end-11"). */
+  | { type: 'mounted'; descriptor: Descriptor }
   | { type: 'copied'; descriptor: Descriptor };
 
 export interface CopyGraphOptions {
@@ -25,6 +28,8 @@ export interface CopyGraphOptions {
 export interface CopyStats {
   blobsCopied: number;
   blobsSkipped: number;
+  /** Cross-repository mounts: blobs the destination registry linked without an upload. */
+  blobsMounted: number;
   bytesCopied: number;
 }
 
@@ -38,7 +43,7 @@ export interface CopyStats {
 export class GraphCopier {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly limiter: Limiter;
-  readonly stats: CopyStats = { blobsCopied: 0, blobsSkipped: 0, bytesCopied: 0 };
+  readonly stats: CopyStats = { blobsCopied: 0, blobsSkipped: 0, blobsMounted: 0, bytesCopied: 0 };
 
   constructor(
     private readonly source: ReadOnlyTarget,
@@ -74,17 +79,36 @@ export class GraphCopier {
       await settleAll(children.map((child) => this.copy(child)));
       await this.destination.push(desc, Readable.from([bytes]), { signal });
     } else {
-      await this.limiter.run(async () => {
-        this.emit({ type: 'start', descriptor: desc });
-        const content = await this.source.fetch(desc, { signal });
-        await this.destination.push(desc, this.options.onEvent ? this.counted(desc, content) : content, {
-          signal,
-        });
-      });
+      const via = await this.limiter.run(() => this.copyBlob(desc));
+      if (via === 'mounted' || via === 'exists') {
+        this.stats[via === 'mounted' ? 'blobsMounted' : 'blobsSkipped']++;
+        this.emit({ type: via === 'mounted' ? 'mounted' : 'skipped', descriptor: desc });
+        return;
+      }
     }
     this.stats.blobsCopied++;
     this.stats.bytesCopied += desc.size;
     this.emit({ type: 'copied', descriptor: desc });
+  }
+
+  /**
+   * Streams one blob. A destination that takes a re-openable source (a registry) gets one, so a failed upload
+   * is retried with the blob fetched again, and the source's repository to mount from when both ends are on
+   * the same registry (budget: a mounted blob costs HEAD + POST, a new one HEAD + POST + PUT).
+   */
+  private async copyBlob(desc: Descriptor): Promise<PushVia> {
+    const { signal } = this.options;
+    this.emit({ type: 'start', descriptor: desc });
+    const open = async () => {
+      const content = await this.source.fetch(desc, { signal });
+      return this.options.onEvent ? this.counted(desc, content) : content;
+    };
+    if (canPushFrom(this.destination)) {
+      const mountFrom = blobOriginOf(this.source);
+      return this.destination.pushFrom(desc, open, { signal, ...(mountFrom && { mountFrom }) });
+    }
+    await this.destination.push(desc, await open(), { signal });
+    return 'uploaded';
   }
 
   private emit(event: CopyEvent): void {

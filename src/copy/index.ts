@@ -1,3 +1,4 @@
+export * from './attached';
 export * from './convert-format';
 export * from './copy-graph';
 export * from './limiter';

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Descriptor } from '../manifest/descriptor';
+import { blobOriginOf } from '../transport/capabilities';
 import type { IoOptions, NamedImage, ReadOnlyTarget } from '../transport/types';
 
 /**
@@ -9,7 +10,10 @@ import type { IoOptions, NamedImage, ReadOnlyTarget } from '../transport/types';
  */
 export function overlaySource(source: ReadOnlyTarget, made: ReadonlyMap<string, Buffer>): ReadOnlyTarget {
   // `made` may still grow after this call (transfer fills it per image): always consult it.
+  const blobOrigin = blobOriginOf(source);
   return {
+    // Blobs are the source's own (made documents are manifests), so they can still be mounted from it.
+    ...(blobOrigin && { blobOrigin }),
     description: source.description,
     fetch: async (desc: Descriptor, options?: IoOptions) => {
       const bytes = made.get(desc.digest);

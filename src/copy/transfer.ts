@@ -1,5 +1,6 @@
 import type { Descriptor } from '../manifest/descriptor';
 import type { ReadOnlyTarget, Target } from '../transport/types';
+import { copyAttached, type AttachedOptions } from './attached';
 import { convertFormat, type ManifestFormat } from './convert-format';
 import { GraphCopier, type CopyGraphOptions, type CopyStats } from './copy-graph';
 import { overlaySource } from './overlay-source';
@@ -12,7 +13,7 @@ export interface TransferItem {
   names: string[];
 }
 
-export interface TransferOptions extends CopyGraphOptions {
+export interface TransferOptions extends CopyGraphOptions, Omit<AttachedOptions, 'signal'> {
   /** Default: every platform, byte for byte. */
   platforms?: PlatformChoice;
   /** Convert manifests to this format (new digests, reported); default: keep them as they are. */
@@ -47,7 +48,8 @@ export async function transfer(
   const { signal } = options;
   // Documents made on the way (filtered indexes, converted manifests), served to the copier from memory.
   const made = new Map<string, Buffer>();
-  const copier = new GraphCopier(overlaySource(source, made), destination, options);
+  const reader = overlaySource(source, made);
+  const copier = new GraphCopier(reader, destination, options);
   const images: TransferredImage[] = [];
   try {
     for (const item of items) {
@@ -67,6 +69,13 @@ export async function transfer(
         root = converted;
       }
       await copier.copy(root, selected.omitted);
+      if (options.referrers || options.digestTags) {
+        const attached = await copyAttached({ source, reader, destination, copier }, root, item.names, {
+          ...options,
+          omitted: selected.omitted,
+        });
+        notes.push(`${attached} attached artifact(s) copied`);
+      }
       const tagOptions = { signal, ...(selected.omitted.size > 0 && { omitted: selected.omitted }) };
       if (item.names.length === 0) await destination.tag(root, undefined, tagOptions);
       for (const name of item.names) await destination.tag(root, name, tagOptions);

@@ -13,8 +13,6 @@ interface CopyArgs extends GlobalOptions, CopyFlags {
 }
 
 export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
-  command: 'copy <source> <destination>',
-  describe: 'copy an image between any two places (skopeo transport syntax), byte for byte',
   builder: (argv) =>
     addCopyFlags(
       argv
@@ -45,17 +43,20 @@ export async function runCopy(
   defaultPlatforms: 'host' | 'all',
 ): Promise<TransferResult> {
   const formats = splitFormat(argv.format);
-  const { output, storeRoot } = createContext({ ...argv, format: formats.output });
+  const context = createContext({ ...argv, format: formats.output });
+  const { output } = context;
   const progress = new ProgressReporter(process.stderr, !output.json && !output.quiet);
   const started = Date.now();
-  const source = await openSource(from, { storeRoot });
+  const source = await openSource(from, context.open);
   try {
-    const destination = await openDestination(to, { storeRoot });
+    const destination = await openDestination(to, context.open);
     try {
       const result = await transfer(source, destination, [{ ...refOf(locationRef(from)), names }], {
         platforms: platformChoice(argv, defaultPlatforms),
         ...(formats.manifest && { format: formats.manifest }),
         ...(argv.concurrency !== undefined && { concurrency: argv.concurrency }),
+        ...(argv.referrers === true && { referrers: true }),
+        ...(argv['digest-tags'] === true && { digestTags: true }),
         onEvent: progress.onEvent,
       });
       progress.finish();
@@ -73,7 +74,7 @@ export async function runCopy(
         () =>
           output.quiet
             ? (image?.descriptor.digest ?? '')
-            : `Copied ${image?.descriptor.digest} (${result.stats.blobsCopied} blobs copied, ${result.stats.blobsSkipped} skipped)`,
+            : `Copied ${image?.descriptor.digest} (${result.stats.blobsCopied} blobs copied, ${result.stats.blobsSkipped} skipped${result.stats.blobsMounted > 0 ? `, ${result.stats.blobsMounted} mounted` : ''})`,
       );
       return result;
     } finally {
@@ -82,6 +83,7 @@ export async function runCopy(
   } finally {
     progress.finish();
     await source.close();
+    await context.close();
   }
 }
 

@@ -6,8 +6,6 @@ import type { GlobalOptions } from '../global-options';
 import { formatBytes, formatTable } from '../output';
 
 export const imagesCommand: CommandModule<GlobalOptions, GlobalOptions> = {
-  command: 'images',
-  describe: 'list the images in the local store',
   handler: async (argv) => {
     const { output, storeRoot } = createContext(argv);
     const store = openStore(storeRoot);

@@ -1,27 +1,89 @@
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import type { GlobalOptions } from '../global-options';
-import { copyCommand } from './copy';
-import { imagesCommand } from './images';
-import { inspectCommand } from './inspect';
-import { loadCommand } from './load';
-import { pruneCommand } from './prune';
-import { pullCommand } from './pull';
-import { pushCommand } from './push';
-import { rmiCommand } from './rmi';
-import { saveCommand } from './save';
-import { tagCommand } from './tag';
 
-/** Every command of the CLI contract this build has, one module each. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalOptions, any>[] = [
-  imagesCommand,
-  inspectCommand,
-  tagCommand,
-  rmiCommand,
-  pruneCommand,
-  saveCommand,
-  loadCommand,
-  pullCommand,
-  pushCommand,
-  copyCommand,
+type AnyCommand = CommandModule<GlobalOptions, any>;
+
+/**
+ * Every command of the CLI contract, by name and description. Each module (builder + handler) is loaded only
+ * when its command runs or shows its help (changesets-style lazy commands), so `kimg images` does not pay for
+ * undici, dockerode and the registry client at start-up.
+ */
+function lazy(command: string, describe: string, load: () => AnyCommand): AnyCommand {
+  return {
+    command,
+    describe,
+    builder: (argv: Argv<GlobalOptions>) => {
+      const { builder } = load();
+      return typeof builder === 'function' ? builder(argv) : argv;
+    },
+    handler: (argv) => load().handler(argv),
+  };
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy and synchronous: yargs builders are sync */
+export const commands: AnyCommand[] = [
+  lazy('images', 'list the images in the local store', () => require('./images').imagesCommand),
+  lazy(
+    'inspect <image>',
+    "show an image's manifest, config, platforms and sizes (any transport, nothing is pulled)",
+    () => require('./inspect').inspectCommand,
+  ),
+  lazy(
+    'tag <source> <targets..>',
+    'give an image of the local store more names',
+    () => require('./tag').tagCommand,
+  ),
+  lazy(
+    'rmi <images..>',
+    'remove images (names) from the local store; `kimg prune` frees their blobs',
+    () => require('./rmi').rmiCommand,
+  ),
+  lazy(
+    'prune',
+    'delete blobs no image of the local store uses, and leftovers of interrupted writes',
+    () => require('./prune').pruneCommand,
+  ),
+  lazy(
+    'save <images..>',
+    'write images of the local store into one oci-archive or docker-archive file',
+    () => require('./save').saveCommand,
+  ),
+  lazy(
+    'load',
+    'load every image of an oci-archive or docker-archive (docker save output) into the local store',
+    () => require('./load').loadCommand,
+  ),
+  lazy(
+    'pull <image>',
+    'copy an image into the local store (a bare name means a registry, as docker pull); default: the host platform',
+    () => require('./pull').pullCommand,
+  ),
+  lazy(
+    'push <image> [destination]',
+    'copy an image of the local store to a registry (default: the registry its name says) or any place',
+    () => require('./push').pushCommand,
+  ),
+  lazy(
+    'copy <source> <destination>',
+    'copy an image between any two places (skopeo transport syntax), byte for byte',
+    () => require('./copy').copyCommand,
+  ),
+  lazy(
+    'login <registry>',
+    'check a username and password against a registry, then save them (0600 auth file)',
+    () => require('./login').loginCommand,
+  ),
+  lazy('logout <registry>', 'remove the saved login for a registry', () => require('./logout').logoutCommand),
+  lazy(
+    'tags <repository>',
+    'list the tags of a registry repository (every page)',
+    () => require('./tags').tagsCommand,
+  ),
+  lazy(
+    'delete <image>',
+    'delete an image manifest from a registry (by tag: the manifest it points to, with all its tags)',
+    () => require('./delete').deleteCommand,
+  ),
 ];
+/* eslint-enable @typescript-eslint/no-require-imports */

@@ -13,8 +13,6 @@ interface InspectArgs extends GlobalOptions {
 }
 
 export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
-  command: 'inspect <image>',
-  describe: "show an image's manifest, config, platforms and sizes (any transport, nothing is pulled)",
   builder: (argv) =>
     argv
       .positional('image', {
@@ -24,9 +22,10 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
       })
       .option('raw', { type: 'boolean', describe: 'print the manifest bytes exactly as stored' }),
   handler: async (argv) => {
-    const { output, storeRoot } = createContext(argv);
+    const context = createContext(argv);
+    const { output } = context;
     const location = parseImageLocation(argv.image);
-    const source = await openSource(location, { storeRoot });
+    const source = await openSource(location, context.open);
     try {
       const descriptor = await source.resolve(locationRef(location));
       if (argv.raw) {
@@ -39,6 +38,7 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
       );
     } finally {
       await source.close();
+      await context.close();
     }
   },
 };

@@ -9,8 +9,6 @@ interface LoadArgs extends GlobalOptions {
 }
 
 export const loadCommand: CommandModule<GlobalOptions, LoadArgs> = {
-  command: 'load',
-  describe: 'load every image of an oci-archive or docker-archive (docker save output) into the local store',
   builder: (argv) =>
     argv.option('input', {
       alias: 'i',

@@ -5,8 +5,6 @@ import type { GlobalOptions } from '../global-options';
 import { formatBytes } from '../output';
 
 export const pruneCommand: CommandModule<GlobalOptions, GlobalOptions> = {
-  command: 'prune',
-  describe: 'delete blobs no image of the local store uses, and leftovers of interrupted writes',
   handler: async (argv) => {
     const { output, storeRoot } = createContext(argv);
     const store = openStore(storeRoot);

@@ -9,9 +9,6 @@ interface PullArgs extends GlobalOptions, CopyFlags {
 }
 
 export const pullCommand: CommandModule<GlobalOptions, PullArgs> = {
-  command: 'pull <image>',
-  describe:
-    'copy an image into the local store (a bare name means a registry, as docker pull); default: the host platform',
   builder: (argv) =>
     addCopyFlags(
       argv.positional('image', { type: 'string', demandOption: true, describe: 'NAME or TRANSPORT:REF' }),

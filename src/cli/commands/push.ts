@@ -12,9 +12,6 @@ interface PushArgs extends GlobalOptions, CopyFlags {
 }
 
 export const pushCommand: CommandModule<GlobalOptions, PushArgs> = {
-  command: 'push <image> [destination]',
-  describe:
-    'copy an image of the local store to a registry (default: the registry its name says) or any place',
   builder: (argv) =>
     addCopyFlags(
       argv

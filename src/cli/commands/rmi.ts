@@ -9,8 +9,6 @@ interface RmiArgs extends GlobalOptions {
 }
 
 export const rmiCommand: CommandModule<GlobalOptions, RmiArgs> = {
-  command: 'rmi <images..>',
-  describe: 'remove images (names) from the local store; `kimg prune` frees their blobs',
   builder: (argv) =>
     argv.positional('images', {
       type: 'string',

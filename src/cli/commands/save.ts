@@ -12,8 +12,6 @@ interface SaveArgs extends GlobalOptions {
 }
 
 export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
-  command: 'save <images..>',
-  describe: 'write images of the local store into one oci-archive or docker-archive file',
   builder: (argv) =>
     argv
       .positional('images', {

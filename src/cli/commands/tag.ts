@@ -9,8 +9,6 @@ interface TagArgs extends GlobalOptions {
 }
 
 export const tagCommand: CommandModule<GlobalOptions, TagArgs> = {
-  command: 'tag <source> <targets..>',
-  describe: 'give an image of the local store more names',
   builder: (argv) =>
     argv
       .positional('source', {

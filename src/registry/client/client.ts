@@ -6,6 +6,7 @@ import { Dispatchers, systemTls } from '../http/dispatchers';
 import { HostBackoff } from '../http/host-backoff';
 import { DEFAULT_CONCURRENCY_PER_HOST, HostLimiter } from '../http/limiter';
 import { HttpTransport } from '../http/transport';
+import { discard } from '../http/body';
 import { loopbackHttpAllowed, type RegistryClientOptions } from './options';
 import { Repository } from './repository';
 import { apiHost, RegistrySession } from './session';
@@ -57,6 +58,25 @@ export class RegistryClient {
   /** `GET /v2/`: checks the registry is reachable and speaks the distribution API; learns its auth scheme. */
   async ping(domain: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.session(domain).ping(options.signal);
+  }
+
+  /**
+   * `GET /v2/` with the client's credentials: how `docker login` and `podman login` (containers/image CheckAuth)
+   * check a login before saving it. A Basic registry sees the password; a token registry's token server is asked
+   * for a token with no scope (token.md allows it), which the registry must then accept on `/v2/`. A refused
+   * password is a RegistryError with code UNAUTHORIZED, from the registry or from its token server.
+   */
+  async checkLogin(domain: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const response = await this.session(domain).request({
+      method: 'GET',
+      path: '/v2/',
+      lane: 'small',
+      scopes: [],
+      expect: [200],
+      context: { what: `logging in to ${domain}` },
+      signal: options.signal,
+    });
+    await discard(response.body);
   }
 
   /** A repository handle; `push: true` asks for push rights up front (one token for HEAD, POST and PUT). */

@@ -1,0 +1,175 @@
+/**
+ * Variable substitution and quote removal for the instructions that expand (reference: "Environment
+ * replacement"): `$V`, `${V}`, `${V:-word}`, `${V-word}`, `${V:+word}`, `${V+word}`, `${V:?msg}`, `${V?msg}`;
+ * `'…'` is literal; inside `"…"` the escape character only escapes `"`, `$` and itself; elsewhere it makes the
+ * next character literal (`\$V` is the text `$V`). An unset variable expands to the empty string, as in Docker.
+ * Pure: no environment is read but `env`. The parser never calls it — the planner does, with the ARG/ENV in
+ * force at each instruction.
+ */
+export type Env = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+
+export interface ExpandOptions {
+  /** The escape character (`\` unless the `# escape=` directive says otherwise). */
+  escape?: string;
+  /** Keep quote characters (heredoc bodies: only variables are expanded). */
+  keepQuotes?: boolean;
+}
+
+export interface ExpandResult {
+  value: string;
+  /** Every variable the word referred to (in order, once each). */
+  referenced: string[];
+  /** Referenced variables that were not set. */
+  unset: string[];
+  /** Set when the word is malformed (`${`, `${V!x}`, unterminated quote) or `${V:?msg}` failed. */
+  error?: { message: string; offset: number };
+}
+
+class ExpandError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Shell special parameters BuildKit's lexer reads as one-character names. */
+const SPECIAL = '@*#?$!';
+
+export function expand(word: string, env: Env, options: ExpandOptions = {}): ExpandResult {
+  const lexer = new Expander(word, env, options.escape ?? '\\', options.keepQuotes ?? false);
+  try {
+    return { value: lexer.until(undefined), referenced: [...lexer.referenced], unset: [...lexer.unset] };
+  } catch (err) {
+    const { message, offset } = err instanceof ExpandError ? err : { message: String(err), offset: 0 };
+    return {
+      value: '',
+      referenced: [...lexer.referenced],
+      unset: [...lexer.unset],
+      error: { message, offset },
+    };
+  }
+}
+
+class Expander {
+  private i = 0;
+  readonly referenced = new Set<string>();
+  readonly unset = new Set<string>();
+
+  constructor(
+    private readonly text: string,
+    private readonly env: Env,
+    private readonly escape: string,
+    private readonly keepQuotes: boolean,
+  ) {}
+
+  /** Reads up to `stop` (consumed) or the end of the text. */
+  until(stop: string | undefined): string {
+    let out = '';
+    while (this.i < this.text.length) {
+      const ch = this.text[this.i] ?? '';
+      if (ch === stop) {
+        this.i++;
+        return out;
+      }
+      if (ch === this.escape) {
+        this.i += 2;
+        out += this.text[this.i - 1] ?? '';
+      } else if (ch === "'" && !this.keepQuotes) {
+        out += this.singleQuoted();
+      } else if (ch === '"' && !this.keepQuotes) {
+        out += this.doubleQuoted();
+      } else if (ch === '$') {
+        out += this.dollar();
+      } else {
+        out += ch;
+        this.i++;
+      }
+    }
+    if (stop !== undefined) throw new ExpandError(`missing "${stop}"`, this.text.length);
+    return out;
+  }
+
+  private singleQuoted(): string {
+    const start = this.i;
+    const end = this.text.indexOf("'", start + 1);
+    if (end === -1) throw new ExpandError('unterminated single quote', start);
+    this.i = end + 1;
+    return this.text.slice(start + 1, end);
+  }
+
+  private doubleQuoted(): string {
+    const start = this.i++;
+    let out = '';
+    while (this.i < this.text.length) {
+      const ch = this.text[this.i] ?? '';
+      const next = this.text[this.i + 1] ?? '';
+      if (ch === '"') {
+        this.i++;
+        return out;
+      }
+      if (ch === this.escape && (next === '"' || next === '$' || next === this.escape)) {
+        out += next;
+        this.i += 2;
+      } else if (ch === '$') {
+        out += this.dollar();
+      } else {
+        out += ch;
+        this.i++;
+      }
+    }
+    throw new ExpandError('unterminated double quote', start);
+  }
+
+  private dollar(): string {
+    const start = this.i++;
+    if (this.text[this.i] !== '{') {
+      const name = this.name();
+      return name === '' ? '$' : (this.lookup(name) ?? '');
+    }
+    this.i++;
+    const name = this.name();
+    if (name === '') throw new ExpandError('bad substitution: missing variable name', start);
+    const value = this.lookup(name);
+    let op = this.text[this.i] ?? '';
+    if (this.i >= this.text.length) throw new ExpandError('missing "}"', this.text.length);
+    if (op === '}') {
+      this.i++;
+      return value ?? '';
+    }
+    const colon = op === ':';
+    if (colon) op = this.text[++this.i] ?? '';
+    if (op !== '-' && op !== '+' && op !== '?') {
+      throw new ExpandError(`unsupported modifier "${colon ? ':' : ''}${op}" in \${${name}}`, this.i);
+    }
+    this.i++;
+    const word = this.until('}');
+    const set = value !== undefined && (!colon || value !== '');
+    if (op === '-') return set ? value : word;
+    if (op === '+') return set ? word : '';
+    if (!set) throw new ExpandError(word !== '' ? `${name}: ${word}` : `${name} is not set`, start);
+    return value;
+  }
+
+  /** A name: letters, digits, `_` (not starting with a digit), a digit run, or one special parameter. */
+  private name(): string {
+    const rest = this.text.slice(this.i);
+    const match = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)/.exec(rest);
+    const name = match ? match[0] : SPECIAL.includes(rest[0] ?? '\0') ? (rest[0] ?? '') : '';
+    this.i += name.length;
+    return name;
+  }
+
+  private lookup(name: string): string | undefined {
+    this.referenced.add(name);
+    const value =
+      this.env instanceof Map
+        ? this.env.get(name)
+        : Object.prototype.hasOwnProperty.call(this.env, name)
+          ? (this.env as Readonly<Record<string, string>>)[name]
+          : undefined;
+    if (value === undefined) this.unset.add(name);
+    return value;
+  }
+}

@@ -1,0 +1,52 @@
+import { KimgError } from '../errors';
+import { DOMAIN_PATTERN, PATH_COMPONENT_PATTERN, parseReference, type ImageReference } from '../reference';
+import { normalizeRegistryKey, registryHostOf } from '../registry/credentials';
+
+/** A `login`/`logout` argument: the auth-file key it is saved under and the host the registry answers on. */
+export interface RegistryArg {
+  /** `quay.io`, `localhost:5000`, or a containers namespace key `quay.io/org` (containers-auth.json(5)). */
+  key: string;
+  host: string;
+}
+
+/**
+ * `kimg login REGISTRY` accepts what podman and docker accept: `host[:port]`, a namespace `host/org[/repo]`,
+ * or a URL (`https://host/v2/`, docker login's old habit) whose path is dropped; `docker://` is allowed too.
+ */
+export function parseRegistryArg(input: string): RegistryArg {
+  const text = input.startsWith('docker://') ? input.slice('docker://'.length) : input;
+  const key = normalizeRegistryKey(text);
+  const host = registryHostOf(key);
+  const namespace = key.split('/').slice(1);
+  if (!DOMAIN_PATTERN.test(host) || !namespace.every((part) => PATH_COMPONENT_PATTERN.test(part))) {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      `invalid registry "${input}"`,
+      'name a registry host, e.g. quay.io, localhost:5000 or registry.example.com/namespace',
+    );
+  }
+  return { key, host };
+}
+
+/**
+ * `kimg tags docker://REPO`: a repository, without tag or digest (skopeo list-tags refuses them too: a tag
+ * list belongs to the repository, not to one of its images).
+ */
+export function parseRepositoryArg(input: string): ImageReference {
+  if (!input.startsWith('docker://')) {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      `"${input}" is not a registry repository`,
+      `write docker://REGISTRY/REPOSITORY, e.g. docker://${input.replace(/^[a-z-]+:(\/\/)?/, '')}`,
+    );
+  }
+  const reference = parseReference(input.slice('docker://'.length));
+  if (reference.tag !== undefined || reference.digest !== undefined) {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      `"${input}" names an image, not a repository`,
+      `drop the tag or digest: docker://${reference.domain}/${reference.path}`,
+    );
+  }
+  return reference;
+}

@@ -1,0 +1,64 @@
+import type { Readable } from 'node:stream';
+import type { Descriptor } from '../manifest/descriptor';
+import type { IoOptions, ReadOnlyTarget, Target } from './types';
+
+/**
+ * Optional capabilities of a target (DESIGN.md "optional mount, referrers, tags"; oras-go's Mounter,
+ * ReferrerLister, TagLister): the copy engine probes them and falls back to plain fetch/push when absent.
+ */
+
+/** Where a source's blobs live, so a destination on the same registry can mount them instead of uploading. */
+export interface BlobOrigin {
+  /** The registry host as in references (`quay.io`, `127.0.0.1:5000`). */
+  registry: string;
+  /** The repository (`library/nginx`). */
+  repository: string;
+}
+
+/** A blob source that can be opened again: a failed upload is retried with fresh bytes (go-containerregistry's Opener). */
+export type BlobOpener = () => Promise<Readable>;
+
+/** How a blob reached the destination. */
+export type PushVia = 'exists' | 'mounted' | 'uploaded';
+
+export interface PushFromOptions extends IoOptions {
+  /** A repository on the destination's registry holding the blob: tried first with a cross-repository mount. */
+  mountFrom?: BlobOrigin;
+}
+
+/** A destination that takes a re-openable blob source (retries re-open it) and can mount within its registry. */
+export interface ReopeningPusher {
+  /** The registry host this destination writes to; `mountFrom` only helps when it is the same. */
+  readonly registry: string;
+  pushFrom(desc: Descriptor, open: BlobOpener, options?: PushFromOptions): Promise<PushVia>;
+}
+
+/** A source that can list the manifests whose `subject` is a given manifest (OCI 1.1 referrers). */
+export interface ReferrerLister {
+  referrers(subject: Descriptor, options?: IoOptions): Promise<Descriptor[]>;
+}
+
+/** A source that lists the tags of the repository it reads (cosign's `sha256-<hex>.sig` tags live there). */
+export interface TagLister {
+  tags(options?: IoOptions): Promise<string[]>;
+}
+
+export interface OriginSource {
+  readonly blobOrigin?: BlobOrigin;
+}
+
+export function canPushFrom(target: Target): target is Target & ReopeningPusher {
+  return typeof (target as Partial<ReopeningPusher>).pushFrom === 'function';
+}
+
+export function canListReferrers(target: ReadOnlyTarget): target is ReadOnlyTarget & ReferrerLister {
+  return typeof (target as Partial<ReferrerLister>).referrers === 'function';
+}
+
+export function canListTags(target: ReadOnlyTarget): target is ReadOnlyTarget & TagLister {
+  return typeof (target as Partial<TagLister>).tags === 'function';
+}
+
+export function blobOriginOf(target: ReadOnlyTarget): BlobOrigin | undefined {
+  return (target as OriginSource).blobOrigin;
+}

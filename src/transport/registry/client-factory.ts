@@ -1,0 +1,36 @@
+import { RegistryClient, type RegistryClientOptions } from '../../registry';
+import { createCredentialStore } from '../../registry/credentials';
+import { registryScheme, resolveTlsConfig } from '../../registry/tls';
+
+/** The registry flags of the CLI contract (DESIGN.md "Global"), as skopeo and podman spell them. */
+export interface RegistryFlags {
+  /** `--authfile FILE`: the only auth file read (default: podman's then docker's search order). */
+  authfile?: string;
+  /** `--cert-dir DIR`: CA and client certificates for every registry (default: certs.d per host). */
+  certDir?: string;
+  /** `--tls-verify=false`: accept any certificate and allow plain http. Default true. */
+  tlsVerify?: boolean;
+  /** Hosts allowed plain http besides loopback (dockerd's `insecure-registries` syntax). */
+  insecureRegistries?: readonly string[];
+}
+
+/**
+ * The one RegistryClient of a process (or CLI run), wired to credentials, TLS and scheme policy. Sharing it
+ * between the source and the destination of a copy shares tokens, connection pools and per-host limits: a
+ * registry → same-registry copy authenticates once per scope, not once per side.
+ */
+export function createRegistryClient(
+  flags: RegistryFlags = {},
+  extra: Omit<RegistryClientOptions, 'tls' | 'scheme'> = {},
+): RegistryClient {
+  const store = createCredentialStore({ authfile: flags.authfile });
+  return new RegistryClient({
+    // `extra.credentials` replaces the credential files (kimg login checks only the credentials it was given).
+    credentials: (host) => store.get(host),
+    ...extra,
+    // Asked once per origin: the client keeps one connection pool per origin.
+    tls: (host) => resolveTlsConfig(host, { certDir: flags.certDir, tlsVerify: flags.tlsVerify }),
+    scheme: (host) =>
+      registryScheme(host, { tlsVerify: flags.tlsVerify, insecureRegistries: flags.insecureRegistries }),
+  });
+}

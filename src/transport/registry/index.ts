@@ -1,0 +1,3 @@
+export * from './client-factory';
+export * from './registry-ref';
+export * from './registry-target';

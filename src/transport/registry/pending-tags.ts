@@ -1,0 +1,44 @@
+import type { Descriptor } from '../../manifest/descriptor';
+import type { Repository } from '../../registry';
+import { fetchManifest } from './manifest-io';
+
+/**
+ * The tags a `docker://` destination writes at commit (registries have no transaction: tags are what makes an
+ * image visible, so they go last, after every blob and manifest). The target's own tag is HEADed once, lazily:
+ * when it already names the digest being copied, the image is present and the tag PUT is skipped.
+ */
+export class PendingTags {
+  private readonly pending = new Map<string, Descriptor>();
+  private current: Promise<Descriptor | undefined> | undefined;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly ownTag: string | undefined,
+  ) {}
+
+  /** True when the target's own tag already points at `desc` (one HEAD per target, then cached). */
+  async ownTagNames(desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
+    if (this.ownTag === undefined) return false;
+    this.current ??= this.repo.headManifest(this.ownTag, { signal });
+    return (await this.current)?.digest === desc.digest;
+  }
+
+  add(tag: string, desc: Descriptor): void {
+    this.pending.set(tag, desc);
+  }
+
+  clear(): void {
+    this.pending.clear();
+  }
+
+  /** PUTs each tag with the manifest's exact bytes (pushed in this run, else read back by digest). */
+  async write(pushedBytes: (digest: string) => Buffer | undefined, signal?: AbortSignal): Promise<void> {
+    for (const [tag, desc] of this.pending) {
+      if (tag === this.ownTag && this.current && (await this.current)?.digest === desc.digest) continue;
+      const bytes = pushedBytes(desc.digest) ?? (await fetchManifest(this.repo, desc, signal));
+      // The digest PUT already added a referrer to the fallback index; a tag PUT must not do it again.
+      await this.repo.putManifest(tag, bytes, desc.mediaType, { signal, referrersFallback: false });
+    }
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,169 @@
+import { Readable } from 'node:stream';
+import { KimgError } from '../../errors';
+import type { Descriptor } from '../../manifest/descriptor';
+import { MAX_MANIFEST_BYTES } from '../../manifest/limits';
+import { isManifestMediaType } from '../../manifest/media-types';
+import { formatReference, repositoryName, type ImageReference } from '../../reference';
+import type { RegistryClient, Repository } from '../../registry';
+import type {
+  BlobOpener,
+  BlobOrigin,
+  PushFromOptions,
+  PushVia,
+  ReferrerLister,
+  ReopeningPusher,
+  TagLister,
+} from '../capabilities';
+import { readAll } from '../read-blob';
+import type { IoOptions, NamedImage, Target, TagOptions } from '../types';
+import { fetchManifest, onceOpener } from './manifest-io';
+import { manifestReference, repositoryRef } from './registry-ref';
+import { PendingTags } from './pending-tags';
+
+export interface RegistryTargetOptions {
+  /** Opened to be written: asks for `pull,push` tokens up front (one token for HEAD, POST and PUT). */
+  push?: boolean;
+  /** Close the client with the target (a client made for this target alone). */
+  ownsClient?: boolean;
+}
+
+/**
+ * `docker://REF`: one repository of a registry behind the Target interface, over the shared RegistryClient.
+ *
+ * A registry has no transaction. Blobs and manifests are written by digest as they are pushed: they are
+ * invisible (nothing names them) and harmless if the copy dies — the next run HEADs them and skips them, and
+ * registry garbage collection reclaims them otherwise. **Tags are written only at `commit`**, after every blob
+ * and manifest of every graph is in place, so a tag never points at an incomplete image; `abort` forgets them.
+ */
+export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, TagLister {
+  readonly description: string;
+  readonly registry: string;
+  readonly blobOrigin: BlobOrigin;
+  private readonly repo: Repository;
+  /** Manifests pushed by this target, for the tag PUTs at commit and read-back by the copy engine. */
+  private readonly pushed = new Map<string, Buffer>();
+  /** Blobs `exists` just found missing: their push skips the second HEAD (budget: HEAD, POST, PUT). */
+  private readonly absent = new Set<string>();
+  private readonly pendingTags: PendingTags;
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly reference: ImageReference,
+    private readonly options: RegistryTargetOptions = {},
+  ) {
+    this.description = `docker://${formatReference(reference)}`;
+    this.registry = reference.domain;
+    this.repo = client.repository(reference.domain, reference.path, { push: options.push === true });
+    this.blobOrigin = { registry: reference.domain, repository: reference.path };
+    this.pendingTags = new PendingTags(this.repo, repositoryRef(undefined, reference, this.description).tag);
+  }
+
+  async fetch(desc: Descriptor, options: IoOptions = {}): Promise<Readable> {
+    if (!isManifestMediaType(desc.mediaType)) return this.repo.fetchBlob(desc, options);
+    const bytes = this.pushed.get(desc.digest) ?? (await fetchManifest(this.repo, desc, options.signal));
+    return Readable.from([bytes]);
+  }
+
+  async exists(desc: Descriptor, options: IoOptions = {}): Promise<boolean> {
+    if (isManifestMediaType(desc.mediaType)) {
+      // The destination's own tag already naming this digest means the image is there and tagged: an image
+      // already present costs 2 requests, this HEAD and the source's resolve (DESIGN.md budget).
+      if (await this.pendingTags.ownTagNames(desc, options.signal)) return true;
+      return (await this.repo.headManifest(desc.digest, options)) !== undefined;
+    }
+    const found = await this.repo.blobExists(desc.digest, options);
+    if (!found) this.absent.add(desc.digest);
+    return found;
+  }
+
+  async resolve(ref: string | undefined, options: IoOptions = {}): Promise<Descriptor> {
+    const wanted = repositoryRef(ref, this.reference, this.description);
+    const found = await this.repo.headManifest(manifestReference(wanted), options);
+    if (!found) {
+      const name = `${repositoryName(this.reference)}${wanted.digest ? `@${wanted.digest}` : `:${wanted.tag}`}`;
+      throw new KimgError(
+        'IMAGE_NOT_FOUND',
+        `${this.registry}/${name} does not exist`,
+        'check the name and tag (kimg tags REPOSITORY lists the tags)',
+      );
+    }
+    return found;
+  }
+
+  async list(options: IoOptions = {}): Promise<NamedImage[]> {
+    const images: NamedImage[] = [];
+    for (const tag of await this.repo.listTags(options)) {
+      const descriptor = await this.repo.headManifest(tag, options);
+      if (descriptor) images.push({ name: `${this.registry}/${this.reference.path}:${tag}`, descriptor });
+    }
+    return images;
+  }
+
+  tags(options: IoOptions = {}): Promise<string[]> {
+    return this.repo.listTags(options);
+  }
+
+  /**
+   * The copy engine's Readable can be consumed once: a failed upload of it cannot be retried here (the opener
+   * refuses a second call, with a hint to rerun). The engine uses `pushFrom` with a re-openable source instead.
+   */
+  async push(desc: Descriptor, content: Readable, options: IoOptions = {}): Promise<void> {
+    if (isManifestMediaType(desc.mediaType)) {
+      const bytes = await readAll(content, MAX_MANIFEST_BYTES, `manifest ${desc.digest}`);
+      // By digest (spec "end-7"): a tag is only written at commit.
+      await this.repo.putManifest(desc.digest, bytes, desc.mediaType, options);
+      this.pushed.set(desc.digest, bytes);
+      return;
+    }
+    await this.pushFrom(desc, onceOpener(content, desc, this.description), options);
+  }
+
+  async pushFrom(desc: Descriptor, open: BlobOpener, options: PushFromOptions = {}): Promise<PushVia> {
+    const from = options.mountFrom;
+    const mountFrom =
+      from && from.registry === this.registry && from.repository !== this.repo.name
+        ? from.repository
+        : undefined;
+    const skipExistsCheck = this.absent.delete(desc.digest);
+    const result = await this.repo.pushBlob(desc, open, {
+      mountFrom,
+      skipExistsCheck,
+      signal: options.signal,
+    });
+    return result.via;
+  }
+
+  async tag(desc: Descriptor, ref: string | undefined, options: TagOptions = {}): Promise<void> {
+    if (options.omitted && options.omitted.size > 0) {
+      throw new KimgError(
+        'UNSUPPORTED',
+        `${this.description} cannot hold a sparse index: registries check that every child exists`,
+        'drop --keep-index to push a filtered index (new digest), or copy all platforms',
+      );
+    }
+    // Untagged: the manifest is already stored by digest, which is all a registry keeps of an unnamed image.
+    if (ref === undefined) return;
+    const wanted = repositoryRef(ref, this.reference, this.description);
+    if (wanted.digest !== undefined && wanted.digest !== desc.digest) {
+      throw new KimgError('INVALID_ARGUMENT', `cannot store ${desc.digest} in ${this.description} as ${ref}`);
+    }
+    if (wanted.tag !== undefined) this.pendingTags.add(wanted.tag, desc);
+  }
+
+  async commit(options: IoOptions = {}): Promise<void> {
+    await this.pendingTags.write((digest) => this.pushed.get(digest), options.signal);
+  }
+
+  async abort(): Promise<void> {
+    this.pendingTags.clear();
+  }
+
+  async referrers(subject: Descriptor, options: IoOptions = {}): Promise<Descriptor[]> {
+    return this.repo.referrers(subject.digest, options);
+  }
+
+  async close(): Promise<void> {
+    this.pendingTags.clear();
+    if (this.options.ownsClient) await this.client.close();
+  }
+}
