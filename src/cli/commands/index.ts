@@ -15,7 +15,8 @@ function lazy(command: string, describe: string, load: () => AnyCommand): AnyCom
     describe,
     builder: (argv: Argv<GlobalOptions>) => {
       const { builder } = load();
-      return typeof builder === 'function' ? builder(argv) : argv;
+      // Our command modules all build synchronously (yargs' builder may also return a promise; none of ours do).
+      return (typeof builder === 'function' ? builder(argv) : argv) as Argv<GlobalOptions>;
     },
     handler: (argv) => load().handler(argv),
   };
