@@ -4,9 +4,21 @@
 type Benchmark = { describe: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const BENCHMARKS: Record<string, Benchmark> = {
+  compress: {
+    describe: 'layer compression MB/s: kimg parallel gzip and zstd vs gzip -6 and pigz -6 (~256 MiB)',
+    load: () => import('./compress'),
+  },
   'load-save': {
     describe: 'kimg load/save vs skopeo copy for oci-archive and docker-archive (~250 MB, 8 layers)',
     load: () => import('./load-save'),
+  },
+  registry: {
+    describe: 'push/pull of a 100 MiB and a 1 GiB layer to/from docker-registry: kimg copy vs skopeo copy',
+    load: () => import('./registry'),
+  },
+  copy: {
+    describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
+    load: () => import('./copy'),
   },
 };
 

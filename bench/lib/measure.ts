@@ -94,9 +94,9 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
 }
 
 /** Runs a command for its stdout (setup and checks, never timed). */
-export function capture(cmd: string, args: string[]): Promise<string> {
+export function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));

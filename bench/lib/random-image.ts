@@ -88,27 +88,65 @@ async function writeFileEntry(
   });
 }
 
-async function writeLayer(blobDir: string, index: number, bytes: number, o: Required<RandomImageOptions>) {
+/** One generated layer blob: keystream (and text) files under `opt/layer<index>/`, gzip or plain tar. */
+export interface LayerSpec {
+  /** Keystream seed; with `index` it fixes the layer's bytes. */
+  seed: string;
+  index: number;
+  /** File content bytes in the layer (split into 8 MiB files). */
+  bytes: number;
+  textFraction: number;
+  /** 'none' writes an uncompressed tar (application/vnd.oci.image.layer.v1.tar): no gzip cost for huge layers. */
+  compression?: 'gzip' | 'none';
+}
+
+export interface WrittenLayer {
+  digest: string;
+  size: number;
+  diffId: string;
+  mediaType: string;
+}
+
+export const LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+export const LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+
+/** Writes one layer blob into `blobDir` (streamed: constant memory for any size). */
+export async function writeLayerBlob(blobDir: string, spec: LayerSpec): Promise<WrittenLayer> {
+  const gzip = (spec.compression ?? 'gzip') === 'gzip';
   const pack = tar.pack();
   const raw = new Digester();
-  const gz = new Digester();
-  const tmp = path.join(blobDir, `.layer-${index}.tmp`);
-  const done = pipeline(pack, raw, zlib.createGzip({ level: 6 }), gz, fs.createWriteStream(tmp));
-  const ks = keystream(o.seed, index);
-  for (let off = 0, f = 0; off < bytes; off += FILE_BYTES, f++) {
+  // Uncompressed: the blob is the tar itself, so its digest is the diff ID (one sha256 pass, not two).
+  const out = gzip ? new Digester() : raw;
+  const tmp = path.join(blobDir, `.layer-${spec.seed.replace(/[^\w.-]/g, '_')}-${spec.index}.tmp`);
+  const done = gzip
+    ? pipeline(pack, raw, zlib.createGzip({ level: 6 }), out, fs.createWriteStream(tmp))
+    : pipeline(pack, raw, fs.createWriteStream(tmp));
+  const ks = keystream(spec.seed, spec.index);
+  for (let off = 0, f = 0; off < spec.bytes; off += FILE_BYTES, f++) {
     await writeFileEntry(
       pack,
-      `opt/layer${index}/file${f}.bin`,
-      Math.min(FILE_BYTES, bytes - off),
+      `opt/layer${spec.index}/file${f}.bin`,
+      Math.min(FILE_BYTES, spec.bytes - off),
       ks,
-      o.textFraction,
+      spec.textFraction,
     );
   }
   pack.finalize();
   await done;
-  const digest = gz.digest();
+  const diffId = raw.digest();
+  const digest = gzip ? out.digest() : diffId;
   fs.renameSync(tmp, path.join(blobDir, digest.slice('sha256:'.length)));
-  return { digest, size: gz.bytes, diffId: raw.digest() };
+  return { digest, size: out.bytes, diffId, mediaType: gzip ? LAYER_GZIP : LAYER_TAR };
+}
+
+async function writeLayer(blobDir: string, index: number, bytes: number, o: Required<RandomImageOptions>) {
+  const { digest, size, diffId } = await writeLayerBlob(blobDir, {
+    seed: o.seed,
+    index,
+    bytes,
+    textFraction: o.textFraction,
+  });
+  return { digest, size, diffId };
 }
 
 function putJson(blobDir: string, value: unknown): { digest: string; size: number } {
@@ -172,4 +210,61 @@ export async function writeRandomImage(opts: RandomImageOptions): Promise<Random
     layers,
     compressedBytes: layers.reduce((n, l) => n + l.size, 0),
   };
+}
+
+/** A manifest for writeLayout: layers already written into the layout's blob folder by writeLayerBlob. */
+export interface LayoutImage {
+  /** The org.opencontainers.image.ref.name annotation in index.json. */
+  ref: string;
+  layers: WrittenLayer[];
+  /** Goes into the config's `kimg.bench` label, so images with the same layers still differ. */
+  label: string;
+}
+
+export interface LayoutEntry {
+  ref: string;
+  manifestDigest: string;
+  configDigest: string;
+  /** Sum of the layer blob sizes. */
+  layerBytes: number;
+}
+
+/** Writes configs, manifests, oci-layout and index.json for images whose layer blobs are in `dir`. */
+export function writeLayout(dir: string, images: LayoutImage[]): LayoutEntry[] {
+  const blobDir = path.join(dir, 'blobs', 'sha256');
+  fs.mkdirSync(blobDir, { recursive: true });
+  const entries: LayoutEntry[] = [];
+  const manifests: unknown[] = [];
+  for (const img of images) {
+    const config = putJson(blobDir, {
+      created: EPOCH.toISOString(),
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Labels: { 'sealos.io.type': 'rootfs', 'kimg.bench': img.label } },
+      rootfs: { type: 'layers', diff_ids: img.layers.map((l) => l.diffId) },
+    });
+    const manifest = putJson(blobDir, {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: img.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+    });
+    manifests.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
+      annotations: { 'org.opencontainers.image.ref.name': img.ref },
+    });
+    entries.push({
+      ref: img.ref,
+      manifestDigest: manifest.digest,
+      configDigest: config.digest,
+      layerBytes: img.layers.reduce((n, l) => n + l.size, 0),
+    });
+  }
+  fs.writeFileSync(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  fs.writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+  );
+  return entries;
 }

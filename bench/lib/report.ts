@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -41,7 +42,7 @@ const fmt = (x: number | null | undefined, digits: number, suffix = '') =>
   x === null || x === undefined ? 'n/a' : x.toFixed(digits) + suffix;
 
 /** A plain-text table, also valid Markdown, so it can be pasted into docs/benchmarks.md as is. */
-export function table(cases: CaseResult[], peerName: string): string {
+export function table(cases: CaseResult[], peerName: string, opts: { peerCheck?: boolean } = {}): string {
   const head = [
     'case',
     'kimg s',
@@ -58,12 +59,23 @@ export function table(cases: CaseResult[], peerName: string): string {
     fmt(c.ratio, 2, 'x'),
     fmt(c.kimg?.peakRssMiB, 0),
     fmt(c.peer?.peakRssMiB, 0),
-    c.errors?.kimg ? 'kimg FAILED' : c.errors?.skopeo ? 'peer FAILED' : (c.kimg?.check ?? '-'),
+    checkCell(c, peerName, opts.peerCheck ?? false),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
     '| ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ') + ' |';
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The check column: kimg's check, or with `peerCheck` both tools' (once when they agree). */
+function checkCell(c: CaseResult, peerName: string, peerCheck: boolean): string {
+  if (!peerCheck) {
+    return c.errors?.kimg ? 'kimg FAILED' : c.errors?.skopeo ? 'peer FAILED' : (c.kimg?.check ?? '-');
+  }
+  const k = c.errors?.kimg ? 'FAILED' : (c.kimg?.check ?? null);
+  const p = c.errors?.[peerName] ? 'FAILED' : (c.peer?.check ?? null);
+  if (k !== null && k === p) return `both: ${k}`;
+  return [k !== null && `kimg: ${k}`, p !== null && `${peerName}: ${p}`].filter(Boolean).join('; ') || '-';
 }
 
 export function machineInfo(): Record<string, unknown> {
@@ -80,4 +92,34 @@ export function machineInfo(): Record<string, unknown> {
 export function writeJson(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * The kimg being measured: $KIMG_BENCH_REV when set (say which build $KIMG_BENCH_BIN is), else this checkout's
+ * commit (with -dirty when tracked files have changes), or 'unknown'.
+ */
+export function kimgRevision(root: string): string {
+  if (process.env.KIMG_BENCH_REV) return process.env.KIMG_BENCH_REV;
+  const git = (args: string[]) =>
+    spawnSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return 'unknown';
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']).stdout.trim() !== '';
+  return head.stdout.trim() + (dirty ? '-dirty' : '');
+}
+
+/** One line for the docs: `Machine: 2 × CPU, 23 GiB, Linux 6.x, Node v20 — skopeo 1.9.3 — kimg abc123 — date`. */
+export function machineLine(peers: Record<string, string>, kimg: string, date = new Date()): string {
+  const m = machineInfo() as {
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    kernel: string;
+    node: string;
+  };
+  const peerText = Object.values(peers).join(' — ');
+  return (
+    `Machine: ${m.cpus} × ${m.cpuModel.trim()}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}` +
+    ` — ${peerText} — kimg ${kimg} — date ${date.toISOString().slice(0, 10)}`
+  );
 }

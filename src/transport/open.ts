@@ -27,7 +27,11 @@ export interface OpenContext {
  * The registry (undici) and docker-daemon (dockerode) transports are loaded on first use: together they are
  * two thirds of the CLI's start-up time and memory, and most commands never touch them.
  */
-async function openRegistry(reference: ImageReference, context: OpenContext, push: boolean): Promise<RegistryTarget> {
+async function openRegistry(
+  reference: ImageReference,
+  context: OpenContext,
+  push: boolean,
+): Promise<RegistryTarget> {
   const { createRegistryClient, RegistryTarget } = await import('./registry');
   const shared = await context.registryClient?.();
   const client = shared ?? createRegistryClient(context.registryFlags);

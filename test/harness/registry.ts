@@ -21,6 +21,8 @@ export interface RegistryOptions {
   extraConfig?: object;
   /** Token auth only: the token server's grant policy (default: users pull+push, anonymous pull). */
   grant?: GrantFunction;
+  /** Token auth only: lifetime of the tokens the token server issues (default 300 s). */
+  tokenExpiresInSeconds?: number;
 }
 
 export interface RunningRegistry {
@@ -53,7 +55,16 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   const ca = options.tls ? await makeTestCa('kimg-registry-ca') : undefined;
   const tls = ca ? await ca.issueServerCert(['127.0.0.1', 'localhost']) : undefined;
   const htpasswdPath = auth === 'htpasswd' ? await writeHtpasswd(dir, users) : undefined;
-  const tokenServer = auth === 'token' ? await startTokenServer({ users, grant: options.grant }) : undefined;
+  const tokenServer =
+    auth === 'token'
+      ? await startTokenServer({
+          users,
+          grant: options.grant,
+          ...(options.tokenExpiresInSeconds !== undefined && {
+            expiresInSeconds: options.tokenExpiresInSeconds,
+          }),
+        })
+      : undefined;
   const logPath = join(dir, 'registry.log');
   const scheme = tls ? 'https' : 'http';
 
