@@ -91,13 +91,27 @@ describe('the local store as an OCI layout', () => {
         env: { ...process.env, KIMG_ROOT: root },
         stdio: 'ignore',
       });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise((resolve) => setTimeout(resolve, 150 + run * 40));
+      let running = true;
+      const exited = new Promise<void>((resolve) =>
+        child.on('exit', () => {
+          running = false;
+          resolve();
+        }),
+      );
+      // Kill once the load is staging blobs (its ingest dir exists), a little later on each run, so kills land
+      // at different points of the write whatever the machine's load — a fixed delay would often only hit start-up.
+      const ingest = join(root, '.kimg', 'ingest');
+      const before = new Set(await readdir(ingest).catch(() => []));
+      while (running && (await readdir(ingest).catch(() => [])).every((name) => before.has(name))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await new Promise((resolve) => setTimeout(resolve, run * 15));
+      const killedWhileRunning = running;
       child.kill('SIGKILL');
       await exited;
-      // A kill that landed while blobs were being staged leaves an ingest dir behind: count those runs.
-      if ((await readdir(join(root, '.kimg', 'ingest')).catch(() => [])).length > interruptedMidWrite)
+      if (killedWhileRunning && (await readdir(ingest).catch(() => [])).some((name) => !before.has(name))) {
         interruptedMidWrite++;
+      }
       const images = await kimg(['images', '--format', 'json'], { root });
       expect(images.stderr).toBe('');
       const names = (JSON.parse(images.stdout) as { name?: string }[]).map((r) => r.name);
