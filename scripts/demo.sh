@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command: `npm ci && npm run build && bash scripts/demo.sh`.
-# Makes a small 2-layer cluster image as an oci-archive, loads it into the local store, lists the store, and saves
+# `npm ci && npm run build && bash scripts/demo.sh`: builds Kubefile.example into the local store, then
+# makes a small 2-layer cluster image as an oci-archive, loads it into the local store, lists the store, and saves
 # the image back out in both archive formats. Uses the default store ($KIMG_ROOT, else $XDG_DATA_HOME/kimg, else
 # ~/.local/share/kimg) unless KIMG_ROOT is set.
 set -euo pipefail
@@ -19,6 +19,8 @@ run() {
   printf '\n$ %s\n' "$*"
   "$@"
 }
+
+run bin/kimg build -f Kubefile.example -t example/hello:1.0 example
 
 echo "demo: making a sample cluster image archive in $OUT"
 run node scripts/make-sample-archive.js "$OUT/sample.oci.tar" --name "$IMAGE"

@@ -24,6 +24,11 @@ function lazy(command: string, describe: string, load: () => AnyCommand): AnyCom
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy and synchronous: yargs builders are sync */
 export const commands: AnyCommand[] = [
+  lazy(
+    'build [context]',
+    'build a cluster image from a Kubefile into the local store (reproducible, cached)',
+    () => require('./build').buildCommand,
+  ),
   lazy('images', 'list the images in the local store', () => require('./images').imagesCommand),
   lazy(
     'inspect <image>',

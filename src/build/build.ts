@@ -1,0 +1,159 @@
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { KimgError } from '../errors';
+import { sourceDateEpoch, type LayerCompressionKind } from '../layer';
+import type { Descriptor, Platform } from '../manifest/descriptor';
+import { formatPlatform } from '../manifest/platform';
+import { hostPlatform } from '../manifest/host-platform';
+import { openStore, type OpenContext } from '../transport/open';
+import type { DaemonOptions } from '../transport/docker-daemon';
+import { BuildCache } from './cache';
+import { openBuildContext } from './context/build-context';
+import { hasErrors, parseKubefile, type Diagnostic } from './kubefile';
+import { BuildDiagnosticsError } from './execute/build-error';
+import { publish, pushDestinations, storeImage, storeIndex, withLabels } from './execute/build-output';
+import { buildPlatform } from './execute/execute-build';
+import { LayerOutput } from './execute/layer-output';
+import type { BuildReport, PlatformReport, StepReport } from './execute/report';
+import type { RunSpec } from './plan/types';
+
+export const CLUSTER_IMAGE_TYPES = ['rootfs', 'application', 'patch'] as const;
+export type ClusterImageType = (typeof CLUSTER_IMAGE_TYPES)[number];
+
+/** The label sealos reads the image type from. */
+export const SEALOS_TYPE_LABEL = 'sealos.io.type';
+
+export interface BuildOptions {
+  /** The build context directory. */
+  context: string;
+  /** The Kubefile; default CONTEXT/Kubefile, else CONTEXT/Dockerfile. */
+  file?: string;
+  /** Names in the local store; none keeps the image untagged (by digest). */
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** `--type`: sets `sealos.io.type`. */
+  type?: ClusterImageType;
+  /** Default: the host's platform. Several give one OCI index. */
+  platforms?: Platform[];
+  noCache?: boolean;
+  /** Default gzip. */
+  compression?: LayerCompressionKind;
+  /** Seconds since the epoch for `created`, history and every layer mtime; default SOURCE_DATE_EPOCH, else 0. */
+  timestamp?: number;
+  target?: string;
+  network?: RunSpec['network'];
+  ignoreFile?: string;
+  /** `--push`: every tag to its registry after the store commit. */
+  push?: boolean;
+  /** `--output`: more destinations (`oci:DIR`, `oci-archive:FILE`, `docker://…`). */
+  outputs?: string[];
+  /** The store root and registry client (cli/context.ts). */
+  open: OpenContext;
+  daemon?: DaemonOptions;
+  env?: NodeJS.ProcessEnv;
+  onStep?: (step: StepReport) => void;
+  /** Warnings of the Kubefile (errors are thrown as BuildDiagnosticsError). */
+  onWarning?: (diagnostic: Diagnostic) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * `kimg build`: Kubefile → AST → plan → execution → one store transaction. Layers, configs and pulled bases
+ * are staged in the store and become visible together with the tags when everything succeeded; any failure
+ * leaves the store as it was. The cache is written after the commit.
+ */
+export async function build(options: BuildOptions): Promise<BuildReport> {
+  const started = performance.now();
+  const file = kubefilePath(options);
+  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      `cannot read the Kubefile ${file}: ${(err as Error).message}`,
+      'name it with -f FILE',
+    );
+  });
+  const { ast, diagnostics } = parseKubefile(text, options.file ?? join(options.context, basename(file)));
+  if (hasErrors(diagnostics)) throw new BuildDiagnosticsError(diagnostics);
+  diagnostics.forEach((d) => options.onWarning?.(d));
+
+  const timestamp = options.timestamp ?? sourceDateEpoch(options.env ?? process.env);
+  const compression = options.compression ?? 'gzip';
+  const context = await openBuildContext(
+    options.context,
+    options.ignoreFile !== undefined ? { ignoreFile: options.ignoreFile } : {},
+  );
+  const store = openStore(options.open.storeRoot);
+  const cache = new BuildCache(store.root);
+  const signal = options.signal;
+  const output = new LayerOutput(store, store.root, { compression, timestamp, ...(signal && { signal }) });
+  const steps: StepReport[] = [];
+  const platforms = options.platforms && options.platforms.length > 0 ? options.platforms : [hostPlatform()];
+  const created = new Date(timestamp * 1000);
+  const labels = { ...options.labels, ...(options.type && { [SEALOS_TYPE_LABEL]: options.type }) };
+  try {
+    const built: { platform: Platform; manifest: Descriptor; config: Descriptor }[] = [];
+    for (const platform of platforms) {
+      const image = await buildPlatform({
+        ast,
+        text,
+        platform,
+        buildArgs: options.buildArgs ?? {},
+        ...(options.target !== undefined && { target: options.target }),
+        ...(options.network && { network: options.network }),
+        context,
+        store,
+        open: options.open,
+        cache,
+        noCache: options.noCache === true,
+        output,
+        timestamp: created,
+        settings: { compression, timestamp },
+        ...(options.daemon && { daemon: options.daemon }),
+        onStep: (step) => {
+          steps.push(step);
+          options.onStep?.(step);
+        },
+        ...(signal && { signal }),
+      });
+      const stored = await storeImage(store, withLabels(image, labels), created.toISOString());
+      built.push({ platform, ...stored });
+    }
+    const root = built.length === 1 && built[0] ? built[0].manifest : await storeIndex(store, built);
+    const tags = options.tags ?? [];
+    if (tags.length === 0) await store.tag(root, undefined);
+    for (const tag of tags) await store.tag(root, tag);
+    await store.commit(signal ? { signal } : {});
+    await cache.flush();
+    const destinations = [...(options.push ? pushDestinations(tags) : []), ...(options.outputs ?? [])];
+    const outputs = await publish(store, root, destinations, options.open, signal);
+    return {
+      digest: root.digest,
+      mediaType: root.mediaType,
+      names: tags,
+      platforms: built.map(report),
+      steps,
+      outputs,
+      seconds: Math.round(performance.now() - started) / 1000,
+    };
+  } finally {
+    await output.close();
+    await store.close();
+  }
+}
+
+function report(built: { platform: Platform; manifest: Descriptor; config: Descriptor }): PlatformReport {
+  return {
+    platform: formatPlatform(built.platform),
+    manifest: built.manifest.digest,
+    config: built.config.digest,
+  };
+}
+
+function kubefilePath(options: BuildOptions): string {
+  if (options.file !== undefined) return resolve(options.file);
+  const kubefile = join(options.context, 'Kubefile');
+  const dockerfile = join(options.context, 'Dockerfile');
+  return !existsSync(kubefile) && existsSync(dockerfile) ? dockerfile : kubefile;
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodedPart } from '../../digest';
+import type { Descriptor } from '../../manifest/descriptor';
+
+/** Where the cache lives inside a store: beside the ingest dir, so `--root` moves both together. */
+export const BUILD_CACHE_DIR = join('.kimg', 'build-cache');
+
+/** What a cached step produced: nothing but config (recomputed, it is pure) or one layer. */
+export interface CacheEntry {
+  layer?: { descriptor: Descriptor; diffId: string };
+}
+
+/**
+ * The build cache: one small JSON file per step key, `<store>/.kimg/build-cache/<hex>.json`. A layer entry is
+ * only trusted while the store still holds its blob (`kimg prune` may have removed it): `has` is checked by
+ * the executor against the store. Writes are temp file + rename, so a killed build leaves whole entries only;
+ * entries are written after the build committed its blobs, so an entry never names a blob that never landed.
+ */
+export class BuildCache {
+  readonly dir: string;
+  private readonly pending = new Map<string, CacheEntry>();
+
+  constructor(storeRoot: string) {
+    this.dir = join(storeRoot, BUILD_CACHE_DIR);
+  }
+
+  async get(key: string): Promise<CacheEntry | undefined> {
+    const staged = this.pending.get(key);
+    if (staged) return staged;
+    try {
+      const entry = JSON.parse(await readFile(this.path(key), 'utf8')) as CacheEntry;
+      return typeof entry === 'object' && entry !== null ? entry : undefined;
+    } catch {
+      return undefined; // missing or unreadable: a miss, the step is simply run again
+    }
+  }
+
+  /** Remembers an entry for this build; `flush` writes them once the build's blobs are committed. */
+  put(key: string, entry: CacheEntry): void {
+    this.pending.set(key, entry);
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    await mkdir(this.dir, { recursive: true });
+    for (const [key, entry] of this.pending) {
+      const temp = `${this.path(key)}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        await writeFile(temp, JSON.stringify(entry));
+        await rename(temp, this.path(key));
+      } catch {
+        await rm(temp, { force: true }); // a cache that cannot be written costs speed, never the build
+      }
+    }
+    this.pending.clear();
+  }
+
+  private path(key: string): string {
+    return join(this.dir, `${encodedPart(key)}.json`);
+  }
+}

@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import type { Digest } from '../../digest';
+import { canonicalJson } from '../../manifest/canonical-json';
+
+/**
+ * A step's cache key (issue 5, item 6): its parent's key, the instruction as planned (every variable expanded,
+ * flags included) and the digest of what it reads (context files, an earlier stage's key, an image digest).
+ * The chain makes a change anywhere invalidate exactly the steps after it, as docker's layer cache does.
+ */
+export function stepKey(parent: string, action: unknown, content: string | undefined): Digest {
+  return digestJson({ parent, action, content: content ?? null });
+}
+
+/**
+ * The key a stage starts from. The build settings that change a layer's bytes without changing any
+ * instruction — compression, timestamp — are part of it, so a gzip layer is never reused for a zstd build.
+ */
+export function baseKey(base: unknown, settings: unknown): Digest {
+  return digestJson({ base, settings });
+}
+
+function digestJson(value: unknown): Digest {
+  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
+}

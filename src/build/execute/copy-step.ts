@@ -1,0 +1,142 @@
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { isKimgError, KimgError } from '../../errors';
+import type { LayerEntry } from '../../layer/layer-entry';
+import type { BuildContext } from '../context/build-context';
+import type { CopyItem } from '../context/copy-sources';
+import type { CopySpec, Position } from '../plan/types';
+import { isTarArchive } from './archive-source';
+import { extractTar } from './extract-tar';
+import { directoryContext } from './stage-files';
+import { createReadStream } from 'node:fs';
+
+export interface CopySource {
+  /** Where the sources are: the build context, or an unpacked stage/image (made on first use). */
+  files: () => Promise<BuildContext>;
+  /** For a stage or image origin: its cache key or digest, which stands for its whole content. */
+  originKey?: string;
+  /** A private directory for unpacking ADD archives. */
+  scratch: (name: string) => Promise<string>;
+}
+
+export interface PreparedCopy {
+  /** The content part of the step's cache key. */
+  content: string;
+  /** The layer's entries; only called on a cache miss. */
+  entries(): Promise<LayerEntry[]>;
+}
+
+/**
+ * COPY/ADD in two phases, so a cache hit never touches what a miss would write: (1) resolve sources and hash
+ * what they hold (the context once; a stage or image by its key); (2) on a miss, list the layer entries.
+ * Errors name the Kubefile line.
+ */
+export async function prepareCopy(spec: CopySpec, at: Position, source: CopySource): Promise<PreparedCopy> {
+  try {
+    if (source.originKey !== undefined) {
+      const key = source.originKey;
+      return {
+        content: digestText(`${key}\n${JSON.stringify(spec.sources)}`),
+        entries: async () =>
+          atLine(at, async () => {
+            const files = await source.files();
+            return [...layerItems(files, resolve(files, spec), spec), ...inlineEntries(spec)];
+          }),
+      };
+    }
+    const files = await source.files();
+    const archives: CopyItem[] = [];
+    let plain = spec.sources;
+    if (spec.add) {
+      plain = [];
+      for (const pattern of spec.sources) {
+        const items = files.resolveSources([pattern], spec.dest.endsWith('/') ? spec.dest : `${spec.dest}/`);
+        const only = items.length === 1 ? items[0] : undefined;
+        if (only?.source.type === 'file' && (await isTarArchive(posix.join(files.root, only.source.path))))
+          archives.push(only);
+        else plain.push(pattern);
+      }
+    }
+    const items = plain.length > 0 ? files.resolveSources(plain, spec.dest) : [];
+    const content = await files.hashSources([...items, ...archives]);
+    return {
+      content,
+      entries: () =>
+        atLine(at, async () => [
+          ...layerItems(files, items, spec),
+          ...(await archiveEntries(archives, files, spec, source)),
+          ...inlineEntries(spec),
+        ]),
+    };
+  } catch (err) {
+    throw positioned(at, err);
+  }
+}
+
+function resolve(files: BuildContext, spec: CopySpec): CopyItem[] {
+  return spec.sources.length > 0 ? files.resolveSources(spec.sources, spec.dest) : [];
+}
+
+function layerItems(files: BuildContext, items: readonly CopyItem[], spec: CopySpec): LayerEntry[] {
+  return files.layerEntries(items, spec.chmod !== undefined ? { chmod: spec.chmod } : {});
+}
+
+async function archiveEntries(
+  archives: readonly CopyItem[],
+  files: BuildContext,
+  spec: CopySpec,
+  source: CopySource,
+): Promise<LayerEntry[]> {
+  const entries: LayerEntry[] = [];
+  for (const archive of archives) {
+    const dir = await source.scratch('add');
+    const what = `ADD ${archive.source.path}`;
+    await extractTar(createReadStream(posix.join(files.root, archive.source.path)), dir, {
+      whiteouts: false,
+      what,
+    });
+    const unpacked = await directoryContext(dir);
+    entries.push(
+      ...layerItems(
+        unpacked,
+        unpacked.resolveSources(['.'], spec.dest.endsWith('/') ? spec.dest : `${spec.dest}/`),
+        spec,
+      ),
+    );
+  }
+  return entries;
+}
+
+/** Here-document sources: files with the body as content, 0644 unless --chmod (BuildKit). */
+function inlineEntries(spec: CopySpec): LayerEntry[] {
+  return spec.inline.map(({ name, content }) => {
+    const bytes = Buffer.from(content);
+    const path = spec.dest.endsWith('/') ? posix.join(spec.dest, name) : spec.dest;
+    return {
+      path: path.replace(/^\/+/, ''),
+      type: 'file',
+      mode: spec.chmod ?? 0o644,
+      size: bytes.length,
+      open: () => Readable.from([bytes]),
+    };
+  });
+}
+
+function digestText(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+async function atLine<T>(at: Position, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw positioned(at, err);
+  }
+}
+
+export function positioned(at: Position, err: unknown): unknown {
+  const where = `${at.file}:${at.line}:${at.column}`;
+  if (!isKimgError(err) || err.message.startsWith(where)) return err;
+  return new KimgError(err.code, `${where}: ${err.message}`, err.hint, { cause: err });
+}

@@ -1,0 +1,108 @@
+import { KimgError } from '../../errors';
+import type { Platform } from '../../manifest/descriptor';
+import type { LocalStore } from '../../transport/local';
+import type { OpenContext } from '../../transport/open';
+import type { DaemonOptions } from '../../transport/docker-daemon';
+import type { BuildCache } from '../cache';
+import type { BuildContext } from '../context/build-context';
+import type { KubefileAst } from '../kubefile/ast';
+import type { StageImage } from '../image/stage-image';
+import { planBuild, type BaseInfo, type PlanOptions, type PlanResult } from '../plan/plan-build';
+import type { BuildPlan } from '../plan/types';
+import { BuildDiagnosticsError } from './build-error';
+import { pullBase, type BaseImage } from './base-image';
+import { executeStage, type StageResult } from './execute-stage';
+import type { LayerOutput } from './layer-output';
+import type { StepReport } from './report';
+
+export interface PlatformBuildOptions {
+  ast: KubefileAst;
+  text: string;
+  platform: Platform;
+  buildArgs: Record<string, string>;
+  target?: string;
+  network?: PlanOptions['network'];
+  context: BuildContext;
+  store: LocalStore;
+  open: OpenContext;
+  cache: BuildCache;
+  noCache: boolean;
+  output: LayerOutput;
+  timestamp: Date;
+  settings: unknown;
+  daemon?: DaemonOptions;
+  onStep?: (report: StepReport) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * One platform of a build: plan once to learn the base images, pull them (into the store transaction), plan
+ * again with their ENV/WORKDIR, then run the stages the target needs, in order. Returns the target's image.
+ */
+export async function buildPlatform(options: PlatformBuildOptions): Promise<StageImage> {
+  const planOptions: PlanOptions = {
+    text: options.text,
+    platform: options.platform,
+    buildArgs: options.buildArgs,
+    ...(options.target !== undefined && { target: options.target }),
+    ...(options.network && { network: options.network }),
+  };
+  const first = checked(planBuild(options.ast, planOptions));
+  const pulled = new Map<string, Promise<BaseImage>>();
+  const image = (ref: string): Promise<BaseImage> => {
+    let pending = pulled.get(ref);
+    if (!pending) {
+      pending = pullBase(ref, options.platform, options.store, options.open, options.signal);
+      pulled.set(ref, pending);
+    }
+    return pending;
+  };
+  const bases = new Map<string, BaseInfo>();
+  for (const index of first.needed) {
+    const base = first.stages[index]?.base;
+    if (base?.kind !== 'image') continue;
+    const pulledBase = await image(base.ref).catch(() => undefined); // reported with its line by executeStage
+    if (pulledBase) bases.set(base.ref, baseInfo(pulledBase.stage));
+  }
+  const plan = checked(planBuild(options.ast, { ...planOptions, bases }));
+  const results = new Map<number, StageResult>();
+  const created = options.timestamp.toISOString();
+  for (const index of plan.needed) {
+    const stage = plan.stages[index];
+    if (!stage) continue;
+    results.set(
+      index,
+      await executeStage(stage, {
+        plan,
+        results,
+        context: options.context,
+        store: options.store,
+        cache: options.cache,
+        noCache: options.noCache,
+        output: options.output,
+        created,
+        timestamp: options.timestamp,
+        settings: options.settings,
+        image,
+        ...(options.daemon && { daemon: options.daemon }),
+        ...(options.onStep && { onStep: options.onStep }),
+        ...(options.signal && { signal: options.signal }),
+      }),
+    );
+  }
+  const result = results.get(plan.target);
+  if (!result) throw new KimgError('INVALID_ARGUMENT', `${options.ast.file}: nothing to build`);
+  return result.image;
+}
+
+/** Plan diagnostics are all errors: the build stops before any pull or layer, as for parser errors. */
+function checked(result: PlanResult): BuildPlan {
+  if (result.diagnostics.length > 0) throw new BuildDiagnosticsError(result.diagnostics);
+  return result.plan;
+}
+
+function baseInfo(stage: StageImage): BaseInfo {
+  const env = Array.isArray(stage.runConfig.Env) ? (stage.runConfig.Env as string[]) : [];
+  const workingDir = typeof stage.runConfig.WorkingDir === 'string' ? stage.runConfig.WorkingDir : undefined;
+  return { env, ...(workingDir && { workingDir }) };
+}

@@ -1,0 +1,190 @@
+import type { LocalStore } from '../../transport/local';
+import { baseKey, stepKey, type BuildCache } from '../cache';
+import type { BuildContext } from '../context/build-context';
+import { emptyStage, type StageImage } from '../image/stage-image';
+import { commandArgv, runCreatedBy } from '../run/run-command';
+import type { DaemonOptions } from '../../transport/docker-daemon';
+import { SCRATCH_ENV } from '../plan/plan-build';
+import type { BuildPlan, PlannedStage, PlannedStep } from '../plan/types';
+import { applyConfig } from './apply-config';
+import type { BaseImage } from './base-image';
+import { prepareCopy, positioned } from './copy-step';
+import type { LayerOutput } from './layer-output';
+import type { StepReport } from './report';
+import { stageFiles } from './stage-files';
+import type { StoredLayer } from '../run/layer-sink';
+import { formatPlatform } from '../../manifest/platform';
+
+/** A built stage: its image and the cache key of its last step (what a later stage built on it keys on). */
+export interface StageResult {
+  image: StageImage;
+  key: string;
+}
+
+/** What executing a stage needs from the build: everything is opened once per build by executeBuild. */
+export interface StageEnv {
+  plan: BuildPlan;
+  results: Map<number, StageResult>;
+  context: BuildContext;
+  store: LocalStore;
+  cache: BuildCache;
+  noCache: boolean;
+  output: LayerOutput;
+  /** The build's timestamp as an ISO string: config `created` and every history entry. */
+  created: string;
+  timestamp: Date;
+  /** Build settings that change bytes but no instruction (compression, timestamp): part of every key. */
+  settings: unknown;
+  /** FROM / COPY --from images, pulled once per build and platform. */
+  image(ref: string): Promise<BaseImage>;
+  daemon?: DaemonOptions;
+  onStep?: (report: StepReport) => void;
+  signal?: AbortSignal;
+}
+
+export async function executeStage(stage: PlannedStage, env: StageEnv): Promise<StageResult> {
+  let { image, key } = await stageBase(stage, env);
+  let cmdSet = false;
+  for (const step of stage.steps) {
+    const started = performance.now();
+    const result = await executeStep(step, image, key, cmdSet, env);
+    if (step.action.kind === 'config' && step.action.edit.op === 'cmd') cmdSet = true;
+    ({ image, key } = result);
+    const layer = result.layer;
+    env.onStep?.({
+      platform: formatPlatform(env.plan.platform),
+      stage: stage.index,
+      ...(stage.name !== undefined && { stageName: stage.name }),
+      at: `${step.at.file}:${step.at.line}:${step.at.column}`,
+      instruction: step.instruction,
+      cached: result.cached,
+      key,
+      ...(layer && {
+        layer: { digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size },
+      }),
+      seconds: Math.round(performance.now() - started) / 1000,
+    });
+  }
+  return { image, key };
+}
+
+async function stageBase(stage: PlannedStage, env: StageEnv): Promise<StageResult> {
+  const { base } = stage;
+  if (base.kind === 'stage') {
+    const parent = env.results.get(base.index);
+    if (!parent) throw new Error(`stage ${base.index} was not built before stage ${stage.index}`);
+    return parent;
+  }
+  if (base.kind === 'scratch') {
+    const image = emptyStage(env.plan.platform);
+    return {
+      image: { ...image, runConfig: { Env: [...SCRATCH_ENV] } },
+      key: baseKey({ scratch: env.plan.platform, env: SCRATCH_ENV }, env.settings),
+    };
+  }
+  try {
+    const pulled = await env.image(base.ref);
+    return { image: pulled.stage, key: baseKey({ image: pulled.descriptor.digest }, env.settings) };
+  } catch (err) {
+    throw positioned(stage.at, err);
+  }
+}
+
+interface StepResult extends StageResult {
+  cached: boolean;
+  layer?: StoredLayer;
+}
+
+async function executeStep(
+  step: PlannedStep,
+  image: StageImage,
+  parent: string,
+  cmdSet: boolean,
+  env: StageEnv,
+): Promise<StepResult> {
+  const edit = { createdBy: step.instruction, created: env.created, at: step.at, cmdSet };
+  const { action } = step;
+  if (action.kind === 'config') {
+    const key = stepKey(parent, action, undefined);
+    const cached = !env.noCache && (await env.cache.get(key)) !== undefined;
+    env.cache.put(key, {});
+    return { image: applyConfig(image, action.edit, edit), key, cached };
+  }
+  const content = action.kind === 'copy' ? await copyContent(step, action.copy, env) : undefined;
+  const key = stepKey(parent, action, content?.content);
+  const hit = env.noCache ? undefined : (await env.cache.get(key))?.layer;
+  const reuse = hit && (await env.store.exists(hit.descriptor)) ? hit : undefined;
+  let next: StageImage;
+  let layer: StoredLayer;
+  if (action.kind === 'run') {
+    if (reuse) {
+      layer = reuse;
+      const createdBy = runCreatedBy(commandArgv(image, action.run.command, step.at), action.run.command);
+      next = withLayer(image, layer, createdBy, env.created);
+    } else {
+      // Loaded on first RUN: dockerode is a large part of start-up, and builds without RUN never need it.
+      const { runInstruction } = await import('../run/run-instruction');
+      next = (
+        await runInstruction(image, action.run.command, {
+          at: step.at,
+          store: env.store,
+          sink: env.output.sink,
+          timestamp: env.timestamp,
+          network: action.run.network,
+          env: action.run.args,
+          ...(env.daemon && { daemon: env.daemon }),
+          ...(env.signal && { signal: env.signal }),
+        })
+      ).stage;
+      layer = { descriptor: next.layers.at(-1)!, diffId: next.diffIds.at(-1)! };
+    }
+  } else {
+    layer = reuse ?? (await env.output.write(await content!.entries(), action.copy.owner));
+    next = withLayer(image, layer, step.instruction, env.created);
+    if (action.then) next = dropLastHistory(applyConfig(next, action.then, edit));
+  }
+  env.cache.put(key, { layer });
+  return { image: next, key, cached: reuse !== undefined, layer };
+}
+
+async function copyContent(
+  step: PlannedStep,
+  spec: Extract<PlannedStep['action'], { kind: 'copy' }>['copy'],
+  env: StageEnv,
+) {
+  const scratch = (name: string) => env.output.scratch(name);
+  const { origin } = spec;
+  if (origin.kind === 'context')
+    return prepareCopy(spec, step.at, { files: async () => env.context, scratch });
+  let from: StageResult;
+  if (origin.kind === 'stage') {
+    const built = env.results.get(origin.index);
+    if (!built) throw new Error(`stage ${origin.index} was not built before it was copied from`);
+    from = built;
+  } else {
+    const pulled = await env
+      .image(origin.ref)
+      .catch((err: unknown) => Promise.reject(positioned(step.at, err)));
+    from = { image: pulled.stage, key: pulled.descriptor.digest };
+  }
+  const what = origin.kind === 'stage' ? `stage ${origin.index}` : origin.ref;
+  return prepareCopy(spec, step.at, {
+    originKey: from.key,
+    files: async () => stageFiles(from.image, env.store, await scratch('stage'), what, env.signal),
+    scratch,
+  });
+}
+
+function withLayer(image: StageImage, layer: StoredLayer, createdBy: string, created: string): StageImage {
+  return {
+    ...image,
+    layers: [...image.layers, layer.descriptor],
+    diffIds: [...image.diffIds, layer.diffId],
+    history: [...image.history, { created, created_by: createdBy }],
+  };
+}
+
+/** APP adds a layer and a label in one instruction: one history entry, the layer's. */
+function dropLastHistory(image: StageImage): StageImage {
+  return { ...image, history: image.history.slice(0, -1) };
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DigestingStream } from '../../digest';
+import {
+  compressorStages,
+  DeflatePool,
+  LAYER_MEDIA_TYPE,
+  writeLayerFile,
+  type LayerCompressionKind,
+  type LayerEntry,
+} from '../../layer';
+import type { Descriptor } from '../../manifest/descriptor';
+import type { Target } from '../../transport/types';
+import type { LayerSink, StoredLayer } from '../run/layer-sink';
+
+export interface LayerOutputOptions {
+  compression: LayerCompressionKind;
+  /** Seconds since the epoch: the mtime of every member. */
+  timestamp: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Where a build's new layers go: compressed into a private temp dir inside the store (same file system), then
+ * pushed into the store's open transaction, which verifies and stages them. One deflate pool serves every
+ * layer of the build. Nothing is visible in the store until the build commits.
+ */
+export class LayerOutput {
+  private pool: DeflatePool | undefined;
+  private made = false;
+  readonly dir: string;
+
+  constructor(
+    private readonly store: Target,
+    storeRoot: string,
+    private readonly options: LayerOutputOptions,
+  ) {
+    this.dir = join(storeRoot, '.kimg', 'build-tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /** A private scratch directory (stage filesystems for COPY --from, extracted ADD archives). */
+  async scratch(name: string): Promise<string> {
+    const path = join(await this.ensureDir(), `${name}-${randomBytes(4).toString('hex')}`);
+    await mkdir(path);
+    return path;
+  }
+
+  async write(entries: Iterable<LayerEntry>, owner?: { uid: number; gid: number }): Promise<StoredLayer> {
+    const file = join(await this.ensureDir(), `layer-${randomBytes(6).toString('hex')}`);
+    const written = await writeLayerFile(entries, file, {
+      compression: this.options.compression,
+      timestamp: this.options.timestamp,
+      ...(owner && { owner }),
+      ...(this.gzipPool() && { pool: this.gzipPool() }),
+      ...(this.options.signal && { signal: this.options.signal }),
+    });
+    const descriptor: Descriptor = {
+      mediaType: written.mediaType,
+      digest: written.digest,
+      size: written.size,
+    };
+    return this.stage(file, descriptor, written.diffId);
+  }
+
+  /** The LayerSink RUN needs: its normalized tar → compressed → staged in the store. */
+  readonly sink: LayerSink = async (tar: Readable, options = {}) => {
+    const file = join(await this.ensureDir(), `run-${randomBytes(6).toString('hex')}`);
+    const kind = this.options.compression;
+    const pool = this.gzipPool();
+    const stages = compressorStages(kind, pool ? { pool } : {});
+    const diff = new DigestingStream();
+    const compressed = stages.length > 0 ? new DigestingStream() : undefined;
+    try {
+      await pipeline(
+        [tar, diff, ...stages, ...(compressed ? [compressed] : []), createWriteStream(file, { flags: 'wx' })],
+        { signal: options.signal ?? this.options.signal },
+      );
+    } catch (err) {
+      await rm(file, { force: true });
+      throw err;
+    }
+    const out = compressed ?? diff;
+    return this.stage(
+      file,
+      { mediaType: LAYER_MEDIA_TYPE[kind], digest: out.digest, size: out.size },
+      diff.digest,
+    );
+  };
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+    if (!this.made) return;
+    await rm(this.dir, { recursive: true, force: true });
+    // The shared parent goes too when no other build uses it, so a failed build leaves the store's tree as it was.
+    await rmdir(dirname(this.dir)).catch(() => undefined);
+  }
+
+  private async stage(file: string, descriptor: Descriptor, diffId: string): Promise<StoredLayer> {
+    try {
+      await this.store.push(
+        descriptor,
+        createReadStream(file),
+        this.options.signal ? { signal: this.options.signal } : {},
+      );
+    } finally {
+      await rm(file, { force: true });
+    }
+    return { descriptor, diffId };
+  }
+
+  private gzipPool(): DeflatePool | undefined {
+    if (this.options.compression !== 'gzip') return undefined;
+    return (this.pool ??= new DeflatePool());
+  }
+
+  private async ensureDir(): Promise<string> {
+    if (!this.made) {
+      await mkdir(this.dir, { recursive: true });
+      this.made = true;
+    }
+    return this.dir;
+  }
+}

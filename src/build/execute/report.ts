@@ -1,0 +1,34 @@
+/** One line of the build report (`kimg build --format json`): what each step did and what it cost. */
+export interface StepReport {
+  platform: string;
+  stage: number;
+  stageName?: string;
+  /** `Kubefile:3:1`. */
+  at: string;
+  instruction: string;
+  /** Reused from the build cache (a layer step: its layer; a config step: the same key was built before). */
+  cached: boolean;
+  /** The step's cache key. */
+  key: string;
+  /** The layer the step added (COPY, ADD, RUN, APP). */
+  layer?: { digest: string; diffId: string; size: number };
+  seconds: number;
+}
+
+export interface PlatformReport {
+  platform: string;
+  manifest: string;
+  config: string;
+}
+
+export interface BuildReport {
+  /** What the names point to: the manifest, or the index of a multi-platform build. */
+  digest: string;
+  mediaType: string;
+  names: string[];
+  platforms: PlatformReport[];
+  steps: StepReport[];
+  /** Where the image was also written (`--push`, `--output`). */
+  outputs: string[];
+  seconds: number;
+}

@@ -1,0 +1,177 @@
+import { posix } from 'node:path';
+import type { AppInstruction, CopyInstruction, Flag } from '../kubefile/ast';
+import { expand } from '../kubefile/substitution';
+import type { PlanContext, StageState } from './plan-context';
+import type { CopyOrigin, CopySpec, PlannedStep } from './types';
+
+/** sealer's layout: an app's files live under `application/apps/<name>/` in the image. */
+export const APPS_DIR = '/application/apps';
+
+/** COPY / ADD: sources and dest expanded (`${ARCH}` too), dest made absolute against WORKDIR. */
+export function planCopy(
+  ctx: PlanContext,
+  stage: StageState,
+  node: CopyInstruction,
+): PlannedStep | undefined {
+  const vars = new Map([['ARCH', ctx.architecture], ...stage.scope.variables()]);
+  const origin = copyOrigin(ctx, stage, ctx.flag(node.flags, 'from'), vars);
+  if (!origin) return undefined;
+  const sources: string[] = [];
+  const inline: CopySpec['inline'] = [];
+  for (const source of node.sources) {
+    if (source.kind === 'heredoc') {
+      const { heredoc } = source;
+      const content = heredoc.quoted
+        ? heredoc.content
+        : expandBody(ctx, heredoc.content, vars, source.word.span);
+      inline.push({ name: heredoc.name, content });
+    } else sources.push(ctx.expand(source.word, vars));
+  }
+  const spec: CopySpec = {
+    add: node.kind === 'ADD',
+    origin,
+    sources,
+    inline,
+    dest: absoluteDest(stage.workdir, ctx.expand(node.dest, vars)),
+  };
+  const owner = parseOwner(ctx, ctx.flag(node.flags, 'chown'), vars);
+  if (owner) spec.owner = owner;
+  const chmod = parseChmod(ctx, ctx.flag(node.flags, 'chmod'), vars);
+  if (chmod !== undefined) spec.chmod = chmod;
+  return {
+    at: ctx.position(node.keywordSpan),
+    instruction: instructionText(node),
+    action: { kind: 'copy', copy: spec },
+  };
+}
+
+/** APP / CNI / CSI: `local://` sources become a COPY into the app's directory plus the app's label entry. */
+export function planApp(ctx: PlanContext, stage: StageState, node: AppInstruction): PlannedStep | undefined {
+  const vars = stage.scope.variables();
+  const name = ctx.expand(node.name, vars);
+  const remote = node.sources.find((source) => source.scheme !== 'local');
+  if (remote) {
+    ctx.reporter.error(
+      'UNSUPPORTED',
+      remote.word.span,
+      `${node.kind} source "${remote.word.text}": ${remote.scheme}:// sources are not supported by this build of kimg yet`,
+      'download the file into the build context and name it local://PATH',
+    );
+    return undefined;
+  }
+  const sources = node.sources.map((source) => ctx.expand({ ...source.word, text: source.path }, vars));
+  const kind = node.kind === 'APP' ? 'app' : node.kind === 'CNI' ? 'cni' : 'csi';
+  return {
+    at: ctx.position(node.keywordSpan),
+    instruction: instructionText(node),
+    action: {
+      kind: 'copy',
+      copy: { add: false, origin: { kind: 'context' }, sources, inline: [], dest: `${APPS_DIR}/${name}/` },
+      then: { op: 'app', app: { name, kind, sources: sources.map((s) => `local://${s}`) } },
+    },
+  };
+}
+
+export function instructionText(node: { keyword: string; original: string }): string {
+  return `${node.keyword.toUpperCase()}${node.original.slice(node.keyword.length)}`;
+}
+
+function copyOrigin(
+  ctx: PlanContext,
+  stage: StageState,
+  from: Flag | undefined,
+  vars: ReadonlyMap<string, string>,
+): CopyOrigin | undefined {
+  if (!from) return { kind: 'context' };
+  const value = ctx.expand({ text: from.value ?? '', span: from.span }, vars);
+  const named = ctx.stageNames.get(value.toLowerCase());
+  const index = named ?? (/^\d+$/.test(value) ? Number(value) : undefined);
+  if (index !== undefined && index < stage.index) {
+    stage.deps.add(index);
+    return { kind: 'stage', index };
+  }
+  // docker would pull a bare word as an image; a typo of a stage name is far more likely, so kimg asks for a tag.
+  if (index !== undefined || /^[a-z0-9][a-z0-9_.-]*$/i.test(value)) {
+    const known = [...ctx.stageNames].filter(([, i]) => i < stage.index).map(([n]) => n);
+    ctx.reporter.error(
+      'UNKNOWN_STAGE',
+      from.span,
+      `COPY --from=${value}: no stage "${value}" before this instruction`,
+      known.length > 0
+        ? `stages defined so far: ${known.join(', ')}; to copy from an image name it with its tag (--from=${value}:latest)`
+        : `name an earlier stage (FROM … AS ${value}), or an image with its tag (--from=${value}:latest)`,
+    );
+    return undefined;
+  }
+  return { kind: 'image', ref: value };
+}
+
+/** Dockerfile reference: a relative dest is relative to WORKDIR; `.` and a trailing `/` mean a directory. */
+function absoluteDest(workdir: string, dest: string): string {
+  const dir = dest.endsWith('/') || dest === '.' || dest.endsWith('/.');
+  const path = posix.resolve(workdir, dest);
+  return dir && path !== '/' ? `${path}/` : path;
+}
+
+/** Heredoc bodies keep their quotes: only variables are expanded (docs/kubefile.md). */
+function expandBody(
+  ctx: PlanContext,
+  body: string,
+  vars: ReadonlyMap<string, string>,
+  span: CopyInstruction['span'],
+): string {
+  const result = expand(body, vars, { escape: ctx.escape, keepQuotes: true });
+  if (result.error) {
+    ctx.reporter.error(
+      'INVALID_SUBSTITUTION',
+      span,
+      `cannot expand the here-document: ${result.error.message}`,
+      'quote the delimiter (<<"EOF") to keep the body verbatim',
+    );
+  }
+  return result.value;
+}
+
+const ROOT_NAMES = new Set(['root', '0']);
+
+function parseOwner(
+  ctx: PlanContext,
+  flag: Flag | undefined,
+  vars: ReadonlyMap<string, string>,
+): { uid: number; gid: number } | undefined {
+  if (!flag) return undefined;
+  const value = ctx.expand({ text: flag.value ?? '', span: flag.span }, vars);
+  const [user = '', group = user] = value.split(':');
+  const id = (name: string) => (ROOT_NAMES.has(name) ? 0 : /^\d+$/.test(name) ? Number(name) : undefined);
+  const uid = id(user);
+  const gid = id(group);
+  if (uid === undefined || gid === undefined) {
+    ctx.reporter.error(
+      'UNSUPPORTED',
+      flag.span,
+      `--chown=${value}: user and group names need the image's /etc/passwd, which kimg does not read`,
+      'give numeric ids, e.g. --chown=1000:1000',
+    );
+    return undefined;
+  }
+  return { uid, gid };
+}
+
+function parseChmod(
+  ctx: PlanContext,
+  flag: Flag | undefined,
+  vars: ReadonlyMap<string, string>,
+): number | undefined {
+  if (!flag) return undefined;
+  const value = ctx.expand({ text: flag.value ?? '', span: flag.span }, vars);
+  if (!/^[0-7]{3,4}$/.test(value)) {
+    ctx.reporter.error(
+      'INVALID_FLAG',
+      flag.span,
+      `--chmod=${value} is not an octal mode`,
+      'write e.g. --chmod=0644',
+    );
+    return undefined;
+  }
+  return parseInt(value, 8);
+}

@@ -1,0 +1,154 @@
+import type { Argv, CommandModule } from 'yargs';
+import {
+  build,
+  BuildDiagnosticsError,
+  CLUSTER_IMAGE_TYPES,
+  type BuildReport,
+  type ClusterImageType,
+} from '../../build';
+import { formatDiagnostic } from '../../build/kubefile';
+import { KimgError } from '../../errors';
+import { LAYER_COMPRESSIONS, type LayerCompressionKind } from '../../layer/compressors';
+import { parsePlatform } from '../../manifest/platform';
+import { createContext } from '../context';
+import type { GlobalOptions } from '../global-options';
+
+interface BuildArgs extends GlobalOptions {
+  context: string;
+  file?: string;
+  tag?: string | string[];
+  'build-arg'?: string | string[];
+  label?: string | string[];
+  platform?: string | string[];
+  cache: boolean;
+  compression: LayerCompressionKind;
+  type?: ClusterImageType;
+  timestamp?: number;
+  target?: string;
+  network?: 'none' | 'host' | 'default';
+  ignorefile?: string;
+  push?: boolean;
+  output?: string | string[];
+  'save-images'?: boolean;
+}
+
+export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
+  builder: (argv) => options(argv) as unknown as Argv<BuildArgs>,
+  handler: async (argv) => {
+    const context = createContext(argv);
+    const { output } = context;
+    if (argv['save-images'])
+      output.warn('--save-images: embedding app images arrives with the air-gap work; ignored');
+    const buildArgs = pairs(list(argv['build-arg']), '--build-arg', true);
+    let report: BuildReport;
+    try {
+      report = await build({
+        context: argv.context,
+        ...(argv.file !== undefined && { file: argv.file }),
+        tags: list(argv.tag),
+        buildArgs,
+        labels: pairs(list(argv.label), '--label', false),
+        ...(argv.type && { type: argv.type }),
+        platforms: list(argv.platform)
+          .flatMap((p) => p.split(','))
+          .filter(Boolean)
+          .map((p) => parsePlatform(p.trim())),
+        noCache: !argv.cache,
+        compression: argv.compression,
+        ...(argv.timestamp !== undefined && { timestamp: argv.timestamp }),
+        ...(argv.target !== undefined && { target: argv.target }),
+        ...(argv.network && { network: argv.network }),
+        ...(argv.ignorefile !== undefined && { ignoreFile: argv.ignorefile }),
+        push: argv.push === true,
+        outputs: list(argv.output),
+        open: context.open,
+        onWarning: (d) => output.warn(`\n${formatDiagnostic(d)}`),
+        onStep: (step) =>
+          output.note(
+            `[${step.platform}] ${step.stageName ?? `stage ${step.stage}`}: ${step.instruction}${step.cached ? '  (cached)' : ''} ${step.seconds.toFixed(2)}s`,
+          ),
+      });
+    } catch (err) {
+      // Every problem of the Kubefile, as the compiler-style report; the exit point adds the summary line.
+      if (err instanceof BuildDiagnosticsError) process.stderr.write(`${err.format()}\n`);
+      throw err;
+    } finally {
+      await context.close();
+    }
+    output.result(report, () =>
+      output.quiet
+        ? report.digest
+        : [
+            `Built ${report.digest}${report.names.length > 0 ? ` as ${report.names.join(', ')}` : ''}`,
+            ...report.outputs.map((o) => `Wrote ${o}`),
+          ].join('\n'),
+    );
+  },
+};
+
+function options(argv: Argv<GlobalOptions>) {
+  return argv
+    .positional('context', { type: 'string', default: '.', describe: 'build context directory' })
+    .option('file', {
+      alias: 'f',
+      type: 'string',
+      describe: 'Kubefile (default CONTEXT/Kubefile, else CONTEXT/Dockerfile)',
+    })
+    .option('tag', { alias: 't', type: 'string', describe: 'name in the local store (repeatable)' })
+    .option('build-arg', { type: 'string', describe: 'K=V for an ARG (K alone: from the environment)' })
+    .option('label', { type: 'string', describe: 'K=V label on the image' })
+    .option('platform', { type: 'string', describe: 'os/arch[,os/arch…]: several build one OCI index' })
+    .option('cache', {
+      type: 'boolean',
+      default: true,
+      describe: 'reuse cached steps (--no-cache: rebuild all)',
+    })
+    .option('compression', {
+      choices: LAYER_COMPRESSIONS,
+      default: 'gzip' as LayerCompressionKind,
+      describe: 'layer compression',
+    })
+    .option('type', { choices: CLUSTER_IMAGE_TYPES, describe: 'cluster image type (label sealos.io.type)' })
+    .option('timestamp', {
+      type: 'number',
+      describe: 'seconds since the epoch for created/mtimes (default SOURCE_DATE_EPOCH, else 0)',
+    })
+    .option('target', { type: 'string', describe: 'build this stage (name or index) instead of the last' })
+    .option('network', {
+      choices: ['none', 'host', 'default'] as const,
+      describe: 'network for RUN (default none)',
+    })
+    .option('ignorefile', {
+      type: 'string',
+      describe: 'ignore file instead of .kubefileignore/.sealignore/.dockerignore',
+    })
+    .option('push', { type: 'boolean', describe: 'push every tag to its registry after building' })
+    .option('output', { alias: 'o', type: 'string', describe: 'also write to oci:DIR, oci-archive:FILE, …' })
+    .option('save-images', {
+      type: 'boolean',
+      describe: 'embed the container images apps need (air-gap issue)',
+    });
+}
+
+/** Not `array: true` (it would swallow the CONTEXT positional): a repeated flag gives an array. */
+function list(value: string | string[] | undefined): string[] {
+  return [value ?? []].flat();
+}
+
+function pairs(values: string[] | undefined, flag: string, fromEnv: boolean): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const eq = value.indexOf('=');
+    const key = eq < 0 ? value : value.slice(0, eq);
+    if (key === '' || (eq < 0 && !fromEnv)) {
+      throw new KimgError(
+        'INVALID_ARGUMENT',
+        `${flag} ${value}: expected KEY=VALUE`,
+        `write ${flag} NAME=value`,
+      );
+    }
+    if (eq >= 0) result[key] = value.slice(eq + 1);
+    else if (process.env[key] !== undefined) result[key] = process.env[key] ?? '';
+  }
+  return result;
+}
