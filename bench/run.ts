@@ -16,6 +16,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     describe: 'push/pull of a 100 MiB and a 1 GiB layer to/from docker-registry: kimg copy vs skopeo copy',
     load: () => import('./registry'),
   },
+  build: {
+    describe:
+      'kimg build + push vs buildah bud + push (~250 MB rootfs context): gzip, zstd, cached rebuild, size',
+    load: () => import('./build'),
+  },
   copy: {
     describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
     load: () => import('./copy'),

@@ -43,6 +43,15 @@ function readVmHwmBytes(pid: number): number | null {
  * when it exits non-zero, so a broken run never becomes a number in the table.
  */
 export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
+  return measureOutput(cmd, args, env).then(({ seconds, peakRssBytes }) => ({ seconds, peakRssBytes }));
+}
+
+/** measure(), also returning the command's whole stdout (for commands whose report is checked afterwards). */
+export function measureOutput(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Sample & { stdout: string }> {
   const method = rssMethod();
   const timeFile = path.join(os.tmpdir(), `kimg-bench-time-${process.pid}-${Date.now()}.txt`);
   const [file, argv] =
@@ -52,10 +61,14 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
     const started = process.hrtime.bigint();
     const child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
+    const stdout: Buffer[] = [];
     const keep = (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
     };
-    child.stdout.on('data', keep);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      keep(chunk);
+    });
     child.stderr.on('data', keep);
 
     let polledPeak: number | null = null;
@@ -88,7 +101,7 @@ export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
         reject(new Error(`${cmd} ${args.join(' ')} exited ${code ?? signal}:\n${tail.trim()}`));
         return;
       }
-      resolve({ seconds, peakRssBytes });
+      resolve({ seconds, peakRssBytes, stdout: Buffer.concat(stdout).toString('utf8') });
     });
   });
 }
