@@ -17,6 +17,8 @@ import { buildPlatform } from './execute/execute-build';
 import { LayerOutput } from './execute/layer-output';
 import type { BuildReport, PlatformReport, StepReport } from './execute/report';
 import type { RunSpec } from './plan/types';
+import type { UrlClient } from '../registry/http/url-client';
+import { UrlSources } from './execute/url-sources';
 
 export const CLUSTER_IMAGE_TYPES = ['rootfs', 'application', 'patch'] as const;
 export type ClusterImageType = (typeof CLUSTER_IMAGE_TYPES)[number];
@@ -89,6 +91,15 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
   const signal = options.signal;
   const output = new LayerOutput(store, store.root, { compression, timestamp, ...(signal && { signal }) });
   const steps: StepReport[] = [];
+  let client: Promise<UrlClient> | undefined;
+  const urls = new UrlSources({
+    cache,
+    // Loaded on first ADD of a URL: undici is a large part of start-up and most builds never need it.
+    client: () => (client ??= import('../registry/http/url-client').then(({ UrlClient }) => new UrlClient())),
+    scratch: (name) => output.scratch(name),
+    noCache: options.noCache === true,
+    ...(signal && { signal }),
+  });
   const platforms = options.platforms && options.platforms.length > 0 ? options.platforms : [hostPlatform()];
   const created = new Date(timestamp * 1000);
   const labels = { ...options.labels, ...(options.type && { [SEALOS_TYPE_LABEL]: options.type }) };
@@ -108,6 +119,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
         cache,
         noCache: options.noCache === true,
         output,
+        urls,
         timestamp: created,
         settings: { compression, timestamp },
         ...(options.daemon && { daemon: options.daemon }),
@@ -138,6 +150,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
       seconds: Math.round(performance.now() - started) / 1000,
     };
   } finally {
+    await (await client?.catch(() => undefined))?.close();
     await output.close();
     await store.close();
   }

@@ -1,4 +1,5 @@
 import type { HttpEvent, RegistryClient, RegistryClientOptions } from '../registry';
+import { defaultStoreRoot, LayoutPaths } from '../store/paths';
 import type { OpenContext } from '../transport/open';
 import type { RegistryFlags } from '../transport/registry';
 import { createOutput, type Output } from './output';
@@ -35,7 +36,12 @@ export function createContext(argv: GlobalOptions): CommandContext {
     output: createOutput(argv.format, argv.quiet),
     debug,
     registryFlags,
-    open: { storeRoot: argv.root, registryClient, registryFlags },
+    open: {
+      storeRoot: argv.root,
+      registryClient,
+      registryFlags,
+      blobLocations: new LayoutPaths(argv.root ?? defaultStoreRoot()).blobLocationsFile,
+    },
     close: async () => {
       await (await client)?.close();
       client = undefined;

@@ -1,4 +1,5 @@
 import { Readable, Transform } from 'node:stream';
+import { relaysVerified } from '../digest';
 import type { Descriptor } from '../manifest/descriptor';
 import { MAX_MANIFEST_BYTES } from '../manifest/limits';
 import { isManifestMediaType } from '../manifest/media-types';
@@ -126,6 +127,8 @@ export class GraphCopier {
       },
     });
     content.on('error', (err) => counter.destroy(err));
+    // The counter passes `content` on unchanged and fails with it: a destination need not hash it again.
+    relaysVerified(counter, content);
     return content.pipe(counter);
   }
 }

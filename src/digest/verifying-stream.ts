@@ -104,18 +104,32 @@ export class DigestingStream extends Transform {
   }
 }
 
+/** Streams that pass on a VerifyingStream's bytes unchanged, and its failure (progress counters). */
+const relays = new WeakMap<Readable, Expected>();
+
 /**
- * The verifier a destination puts between `content` and its file. When `content` is itself a VerifyingStream
- * for the same digest and size (every source's fetch returns one), it already fails before its end on a
- * mismatch, so hashing the bytes a second time would only cost CPU: a pass-through is returned instead.
+ * Declares that `relay` passes on `upstream`'s bytes unchanged and fails whenever `upstream` fails (its
+ * 'error' destroys `relay`), so a verified `upstream` makes `relay` as trustworthy: `isVerified` sees through it.
+ */
+export function relaysVerified(relay: Readable, upstream: Readable): void {
+  const expected = upstream instanceof VerifyingStream ? upstream.expected : relays.get(upstream);
+  if (expected) relays.set(relay, expected);
+}
+
+/**
+ * Whether `content` is already verified against `expected`: a VerifyingStream for the same digest and size
+ * (every source's fetch returns one), or a relay of one. Such a stream fails before its end on a mismatch.
+ */
+export function isVerified(content: Readable, expected: Expected): boolean {
+  const known = content instanceof VerifyingStream ? content.expected : relays.get(content);
+  return known !== undefined && known.digest === expected.digest && known.size === expected.size;
+}
+
+/**
+ * The verifier a destination puts between `content` and its file. When `content` is already verified
+ * (`isVerified`), hashing the bytes a second time would only cost CPU: a pass-through is returned instead.
  */
 export function verifierFor(content: Readable, expected: Expected): Transform {
-  if (
-    content instanceof VerifyingStream &&
-    content.expected.digest === expected.digest &&
-    content.expected.size === expected.size
-  ) {
-    return new PassThrough();
-  }
+  if (isVerified(content, expected)) return new PassThrough();
   return new VerifyingStream(expected);
 }

@@ -32,6 +32,11 @@ export class LayoutPaths {
     return join(this.root, '.kimg');
   }
 
+  /** Where blobs were seen on registries, for cross-repository mounts (transport/registry/blob-locations.ts). */
+  get blobLocationsFile(): string {
+    return join(this.kimgDir, 'blob-locations.json');
+  }
+
   get ingestDir(): string {
     return join(this.kimgDir, 'ingest');
   }

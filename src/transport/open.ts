@@ -1,12 +1,7 @@
 import { KimgError } from '../errors';
 import { formatReference, formatImageLocation, type ImageLocation, type ImageReference } from '../reference';
 import { defaultStoreRoot } from '../store';
-import { DockerArchiveSource } from './docker-archive/source';
-import { openArchiveDestination } from './archive';
 import { openLocalStore, type LocalStore } from './local';
-import { OciArchiveSource } from './oci-archive/source';
-import { openOciLayout } from './oci-layout';
-import { openRegistryDir } from './registry-dir';
 import type { RegistryTarget, RegistryFlags } from './registry';
 import type { RegistryClient } from '../registry';
 import type { ReadOnlyTarget, Target } from './types';
@@ -21,21 +16,32 @@ export interface OpenContext {
   registryClient?: () => Promise<RegistryClient>;
   /** `--authfile`, `--cert-dir`, `--tls-verify` for targets that make their own client. */
   registryFlags?: RegistryFlags;
+  /**
+   * The blob-location cache file (`LayoutPaths.blobLocationsFile` of the store): registry
+   * targets mount blobs from where earlier runs put them. Without it nothing is remembered between runs.
+   */
+  blobLocations?: string;
 }
 
 /*
- * The registry (undici) and docker-daemon (dockerode) transports are loaded on first use: together they are
- * two thirds of the CLI's start-up time and memory, and most commands never touch them.
+ * Every transport but the local store is loaded on first use: the registry (undici) and docker-daemon
+ * (dockerode) ones were two thirds of the CLI's start-up time and memory, and the archive readers and writers
+ * (tar index, tar-stream, gzip) another ~20 ms that a registry-to-registry copy never needs.
  */
 async function openRegistry(
   reference: ImageReference,
   context: OpenContext,
   push: boolean,
 ): Promise<RegistryTarget> {
-  const { createRegistryClient, RegistryTarget } = await import('./registry');
+  const { BlobLocations, createRegistryClient, RegistryTarget } = await import('./registry');
   const shared = await context.registryClient?.();
   const client = shared ?? createRegistryClient(context.registryFlags);
-  return new RegistryTarget(client, reference, { push, ownsClient: shared === undefined });
+  const blobLocations = context.blobLocations ? await BlobLocations.open(context.blobLocations) : undefined;
+  return new RegistryTarget(client, reference, {
+    push,
+    ownsClient: shared === undefined,
+    ...(blobLocations && { blobLocations }),
+  });
 }
 
 export function openStore(root: string | undefined): LocalStore {
@@ -74,15 +80,15 @@ export async function openSource(location: ImageLocation, context: OpenContext):
     case 'store':
       return openStore(context.storeRoot);
     case 'oci':
-      return openOciLayout(location.dir);
+      return (await import('./oci-layout')).openOciLayout(location.dir);
     case 'oci-archive':
-      return OciArchiveSource.open(location.file);
+      return (await import('./oci-archive/source')).OciArchiveSource.open(location.file);
     case 'docker-archive':
-      return DockerArchiveSource.open(location.file);
+      return (await import('./docker-archive/source')).DockerArchiveSource.open(location.file);
     case 'docker-daemon':
       return (await import('./docker-daemon')).DockerDaemonSource.open();
     case 'registry-dir':
-      return openRegistryDir(location.dir);
+      return (await import('./registry-dir')).openRegistryDir(location.dir);
     case 'docker':
       return openRegistry(location.reference, context, false);
     default:
@@ -95,11 +101,11 @@ export async function openDestination(location: ImageLocation, context: OpenCont
     case 'store':
       return openStore(context.storeRoot);
     case 'oci':
-      return openOciLayout(location.dir);
+      return (await import('./oci-layout')).openOciLayout(location.dir);
     case 'oci-archive':
-      return openArchiveDestination(location.file, 'oci-archive');
+      return (await import('./archive')).openArchiveDestination(location.file, 'oci-archive');
     case 'docker-archive':
-      return openArchiveDestination(location.file, 'docker-archive');
+      return (await import('./archive')).openArchiveDestination(location.file, 'docker-archive');
     case 'docker-daemon':
       if ('id' in location) {
         throw new KimgError(
@@ -110,7 +116,7 @@ export async function openDestination(location: ImageLocation, context: OpenCont
       }
       return (await import('./docker-daemon')).DockerDaemonDestination.create();
     case 'registry-dir':
-      return openRegistryDir(location.dir);
+      return (await import('./registry-dir')).openRegistryDir(location.dir);
     case 'docker':
       return openRegistry(location.reference, context, true);
     default:

@@ -36,7 +36,15 @@ export interface ImageFiles {
     rootfs: { diff_ids: string[] };
   };
   /** Every member of every layer, in order: later layers after earlier ones. */
-  members: { name: string; type: string; mode: number; uid: number; content: string; linkname?: string }[];
+  members: {
+    name: string;
+    type: string;
+    mode: number;
+    uid: number;
+    gid: number;
+    content: string;
+    linkname?: string;
+  }[];
 }
 
 export async function readBlob(layout: string, digest: string): Promise<Buffer> {
@@ -73,6 +81,7 @@ export async function imageFiles(layout: string, manifestDigest: string): Promis
         type: header.type ?? 'file',
         mode: header.mode ?? 0,
         uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
         content: content.toString('utf8'),
         ...(header.linkname ? { linkname: header.linkname } : {}),
       });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { digestOf, VerifyingStream, verifierFor } from '../../src/digest';
+import { PassThrough as Relay, Transform } from 'node:stream';
+import { digestOf, isVerified, relaysVerified, VerifyingStream, verifierFor } from '../../src/digest';
 
 const data = Buffer.from('layer bytes');
 const expected = { digest: digestOf(data), size: data.length };
@@ -24,5 +25,21 @@ describe('verifierFor', () => {
     await expect(pipeline(source, verifierFor(source, wrong), sink)).rejects.toMatchObject({
       code: 'DIGEST_MISMATCH',
     });
+  });
+
+  it('sees through a declared relay (a progress counter) of a verified stream, and through nothing else', () => {
+    const source = new VerifyingStream(expected);
+    const counter = new Relay();
+    relaysVerified(counter, source);
+    expect(isVerified(counter, expected)).toBe(true);
+    expect(verifierFor(counter, expected)).toBeInstanceOf(PassThrough);
+    const second = new Transform({ transform: (chunk, _e, callback) => callback(null, chunk) });
+    relaysVerified(second, counter);
+    expect(isVerified(second, expected)).toBe(true);
+    expect(isVerified(counter, { ...expected, digest: digestOf('other') })).toBe(false);
+    const undeclared = new Relay();
+    relaysVerified(undeclared, Readable.from([data]));
+    expect(isVerified(undeclared, expected)).toBe(false);
+    expect(verifierFor(undeclared, expected)).toBeInstanceOf(VerifyingStream);
   });
 });

@@ -1,17 +1,25 @@
 import { Readable } from 'node:stream';
 import { transfer } from '../../src/copy';
-import { digestOf } from '../../src/digest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { digestOf, encodedPart } from '../../src/digest';
 import { MediaType, type Descriptor } from '../../src/manifest';
 import { parseImageLocation } from '../../src/reference';
 import type { RegistryClient } from '../../src/registry';
 import { openOciLayout } from '../../src/transport/oci-layout';
-import { locationRef, openDestination, openSource } from '../../src/transport/open';
+import { locationRef, openDestination, openSource, type OpenContext } from '../../src/transport/open';
 import type { ProxyRequestRecord } from '../harness';
+import type { FixtureImage } from '../fixtures/random-image';
 
 /** Opens `docker://REF` (or any location) as source or destination on a shared client. */
-export async function open(client: RegistryClient, location: string, role: 'source' | 'destination') {
+export async function open(
+  client: RegistryClient,
+  location: string,
+  role: 'source' | 'destination',
+  extra: Omit<OpenContext, 'registryClient'> = {},
+) {
   const parsed = parseImageLocation(location);
-  const context = { registryClient: async () => client };
+  const context: OpenContext = { ...extra, registryClient: async () => client };
   const target =
     role === 'source' ? await openSource(parsed, context) : await openDestination(parsed, context);
   return { target, ref: locationRef(parsed) };
@@ -91,4 +99,39 @@ export function uploads(requests: ProxyRequestRecord[]): ProxyRequestRecord[] {
 
 export function summary(requests: ProxyRequestRecord[]): string[] {
   return requests.map((r) => `${r.method} ${r.path.replace(/\?.*$/, '')} ${r.status}`);
+}
+
+/** A manifest with the layers of `base` then those of `top` (and `top`'s config), added to the layout as `ref`. */
+export async function stack(
+  dir: string,
+  base: FixtureImage,
+  top: FixtureImage,
+  ref: string,
+): Promise<string> {
+  const read = async (digest: string) => readFile(join(dir, 'blobs', 'sha256', encodedPart(digest)));
+  const topManifest = JSON.parse((await read(top.manifestDigest)).toString()) as {
+    config: unknown;
+    layers: unknown[];
+  };
+  const baseManifest = JSON.parse((await read(base.manifestDigest)).toString()) as { layers: unknown[] };
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: topManifest.config,
+      layers: [...baseManifest.layers, ...topManifest.layers],
+    }),
+  );
+  const digest = digestOf(bytes);
+  await writeFile(join(dir, 'blobs', 'sha256', encodedPart(digest)), bytes);
+  const indexPath = join(dir, 'index.json');
+  const index = JSON.parse(await readFile(indexPath, 'utf8')) as { manifests: unknown[] };
+  index.manifests.push({
+    mediaType: MediaType.OciManifest,
+    digest,
+    size: bytes.length,
+    annotations: { 'org.opencontainers.image.ref.name': ref },
+  });
+  await writeFile(indexPath, JSON.stringify(index));
+  return ref;
 }

@@ -15,7 +15,7 @@ import {
 } from '../harness';
 import { writeMultiArchLayout } from '../fixtures/multi-arch';
 import { writeRandomImage, type FixtureImage } from '../fixtures/random-image';
-import { artifact, body, copy, open, pushLayout, summary, uploads } from './registry-helpers';
+import { artifact, body, copy, open, pushLayout, stack, summary, uploads } from './registry-helpers';
 
 // The docker:// transport against the REAL docker-registry (distribution 2.8: no referrers API, so the tag
 // schema fallback), with a counting proxy in front to hold it to DESIGN.md's request budgets.
@@ -209,34 +209,3 @@ describe('indexes', () => {
 });
 
 /** A manifest of `base`'s layers plus `top`'s layer, with `top`'s config; returns its ref in the layout. */
-async function stack(dir: string, base: FixtureImage, top: FixtureImage, ref: string): Promise<string> {
-  const { readFile, writeFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const { digestOf } = await import('../../src/digest');
-  const read = async (digest: string) => readFile(join(dir, 'blobs', 'sha256', encodedPart(digest)));
-  const topManifest = JSON.parse((await read(top.manifestDigest)).toString()) as {
-    config: unknown;
-    layers: unknown[];
-  };
-  const baseManifest = JSON.parse((await read(base.manifestDigest)).toString()) as { layers: unknown[] };
-  const bytes = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      config: topManifest.config,
-      layers: [...baseManifest.layers, ...topManifest.layers],
-    }),
-  );
-  const digest = digestOf(bytes);
-  await writeFile(join(dir, 'blobs', 'sha256', encodedPart(digest)), bytes);
-  const indexPath = join(dir, 'index.json');
-  const index = JSON.parse(await readFile(indexPath, 'utf8')) as { manifests: unknown[] };
-  index.manifests.push({
-    mediaType: MediaType.OciManifest,
-    digest,
-    size: bytes.length,
-    annotations: { 'org.opencontainers.image.ref.name': ref },
-  });
-  await writeFile(indexPath, JSON.stringify(index));
-  return ref;
-}

@@ -7,9 +7,15 @@ import type { Descriptor } from '../../manifest/descriptor';
 /** Where the cache lives inside a store: beside the ingest dir, so `--root` moves both together. */
 export const BUILD_CACHE_DIR = join('.kimg', 'build-cache');
 
-/** What a cached step produced: nothing but config (recomputed, it is pure) or one layer. */
+/**
+ * What a cached step produced: nothing but config (recomputed, it is pure) or one layer. `download` is not a
+ * step: an ADD URL's validators (ETag / Last-Modified) and the digest of the content they stood for.
+ */
 export interface CacheEntry {
   layer?: { descriptor: Descriptor; diffId: string };
+  download?: { digest: string; etag?: string; lastModified?: string };
+  /** Not a step either: whether a COPY destination is a directory in a stage (keyed by its diff IDs). */
+  directory?: boolean;
 }
 
 /**

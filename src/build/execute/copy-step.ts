@@ -10,6 +10,8 @@ import { isTarArchive } from './archive-source';
 import { extractTar } from './extract-tar';
 import { directoryContext } from './stage-files';
 import { createReadStream } from 'node:fs';
+import { urlEntries, urlItems } from './add-urls';
+import type { UrlSources } from './url-sources';
 
 export interface CopySource {
   /** Where the sources are: the build context, or an unpacked stage/image (made on first use). */
@@ -18,6 +20,14 @@ export interface CopySource {
   originKey?: string;
   /** A private directory for unpacking ADD archives. */
   scratch: (name: string) => Promise<string>;
+  /** ADD `http(s)://` sources (context COPY/ADD only). */
+  urls?: UrlSources;
+  /**
+   * `dest` (without a trailing slash) is a directory in the stage already: sources go inside it (reference:
+   * "COPY": "If <dest> doesn't end with a trailing slash, it will be considered a regular file" — unless it is
+   * an existing directory, which Docker copies into).
+   */
+  destIsDirectory?: boolean;
 }
 
 export interface PreparedCopy {
@@ -32,7 +42,15 @@ export interface PreparedCopy {
  * what they hold (the context once; a stage or image by its key); (2) on a miss, list the layer entries.
  * Errors name the Kubefile line.
  */
-export async function prepareCopy(spec: CopySpec, at: Position, source: CopySource): Promise<PreparedCopy> {
+export async function prepareCopy(
+  planned: CopySpec,
+  at: Position,
+  source: CopySource,
+): Promise<PreparedCopy> {
+  const spec =
+    source.destIsDirectory && !planned.dest.endsWith('/')
+      ? { ...planned, dest: `${planned.dest}/` }
+      : planned;
   try {
     if (source.originKey !== undefined) {
       const key = source.originKey;
@@ -59,13 +77,15 @@ export async function prepareCopy(spec: CopySpec, at: Position, source: CopySour
       }
     }
     const items = plain.length > 0 ? files.resolveSources(plain, spec.dest) : [];
-    const content = await files.hashSources([...items, ...archives]);
+    const remote = await urlItems(spec, source.urls);
+    const local = await files.hashSources([...items, ...archives]);
     return {
-      content,
+      content: remote.length > 0 ? digestText(`${local}\n${JSON.stringify(remote)}`) : local,
       entries: () =>
         atLine(at, async () => [
           ...layerItems(files, items, spec),
           ...(await archiveEntries(archives, files, spec, source)),
+          ...(await urlEntries(remote, spec, source.urls)),
           ...inlineEntries(spec),
         ]),
     };

@@ -7,18 +7,28 @@ import type { BuildCache } from '../cache';
 import type { BuildContext } from '../context/build-context';
 import type { KubefileAst } from '../kubefile/ast';
 import type { StageImage } from '../image/stage-image';
-import { planBuild, type BaseInfo, type PlanOptions, type PlanResult } from '../plan/plan-build';
+import { hostPlatform } from '../../manifest/host-platform';
+import {
+  baseLookupKey,
+  planBuild,
+  type BaseInfo,
+  type PlanOptions,
+  type PlanResult,
+} from '../plan/plan-build';
 import type { BuildPlan } from '../plan/types';
 import { BuildDiagnosticsError } from './build-error';
 import { pullBase, type BaseImage } from './base-image';
 import { executeStage, type StageResult } from './execute-stage';
 import type { LayerOutput } from './layer-output';
 import type { StepReport } from './report';
+import type { UrlSources } from './url-sources';
 
 export interface PlatformBuildOptions {
   ast: KubefileAst;
   text: string;
   platform: Platform;
+  /** BUILDPLATFORM; default the host's. */
+  buildPlatform?: Platform;
   buildArgs: Record<string, string>;
   target?: string;
   network?: PlanOptions['network'];
@@ -30,6 +40,7 @@ export interface PlatformBuildOptions {
   output: LayerOutput;
   timestamp: Date;
   settings: unknown;
+  urls?: UrlSources;
   daemon?: DaemonOptions;
   onStep?: (report: StepReport) => void;
   signal?: AbortSignal;
@@ -43,17 +54,20 @@ export async function buildPlatform(options: PlatformBuildOptions): Promise<Stag
   const planOptions: PlanOptions = {
     text: options.text,
     platform: options.platform,
+    // BUILDPLATFORM is where kimg runs (reference: "Automatic platform ARGs in the global scope").
+    buildPlatform: options.buildPlatform ?? hostPlatform(),
     buildArgs: options.buildArgs,
     ...(options.target !== undefined && { target: options.target }),
     ...(options.network && { network: options.network }),
   };
   const first = checked(planBuild(options.ast, planOptions));
   const pulled = new Map<string, Promise<BaseImage>>();
-  const image = (ref: string): Promise<BaseImage> => {
-    let pending = pulled.get(ref);
+  const image = (ref: string, platform?: Platform): Promise<BaseImage> => {
+    const key = baseLookupKey(ref, platform);
+    let pending = pulled.get(key);
     if (!pending) {
-      pending = pullBase(ref, options.platform, options.store, options.open, options.signal);
-      pulled.set(ref, pending);
+      pending = pullBase(ref, platform ?? options.platform, options.store, options.open, options.signal);
+      pulled.set(key, pending);
     }
     return pending;
   };
@@ -61,8 +75,9 @@ export async function buildPlatform(options: PlatformBuildOptions): Promise<Stag
   for (const index of first.needed) {
     const base = first.stages[index]?.base;
     if (base?.kind !== 'image') continue;
-    const pulledBase = await image(base.ref).catch(() => undefined); // reported with its line by executeStage
-    if (pulledBase) bases.set(base.ref, baseInfo(pulledBase.stage));
+    // A failed pull is reported with its line by executeStage.
+    const pulledBase = await image(base.ref, base.platform).catch(() => undefined);
+    if (pulledBase) bases.set(baseLookupKey(base.ref, base.platform), baseInfo(pulledBase.stage));
   }
   const plan = checked(planBuild(options.ast, { ...planOptions, bases }));
   const results = new Map<number, StageResult>();
@@ -84,6 +99,7 @@ export async function buildPlatform(options: PlatformBuildOptions): Promise<Stag
         timestamp: options.timestamp,
         settings: options.settings,
         image,
+        ...(options.urls && { urls: options.urls }),
         ...(options.daemon && { daemon: options.daemon }),
         ...(options.onStep && { onStep: options.onStep }),
         ...(options.signal && { signal: options.signal }),

@@ -12,8 +12,11 @@ import { prepareCopy, positioned } from './copy-step';
 import type { LayerOutput } from './layer-output';
 import type { StepReport } from './report';
 import { stageFiles } from './stage-files';
+import { destIsDirectory, layerOwner } from './stage-lookup';
+import type { UrlSources } from './url-sources';
 import type { StoredLayer } from '../run/layer-sink';
 import { formatPlatform } from '../../manifest/platform';
+import type { Platform } from '../../manifest/descriptor';
 
 /** A built stage: its image and the cache key of its last step (what a later stage built on it keys on). */
 export interface StageResult {
@@ -36,7 +39,9 @@ export interface StageEnv {
   /** Build settings that change bytes but no instruction (compression, timestamp): part of every key. */
   settings: unknown;
   /** FROM / COPY --from images, pulled once per build and platform. */
-  image(ref: string): Promise<BaseImage>;
+  image(ref: string, platform?: Platform): Promise<BaseImage>;
+  /** ADD `http(s)://` sources, shared by the build's platforms. */
+  urls?: UrlSources;
   daemon?: DaemonOptions;
   onStep?: (report: StepReport) => void;
   signal?: AbortSignal;
@@ -83,7 +88,7 @@ async function stageBase(stage: PlannedStage, env: StageEnv): Promise<StageResul
     };
   }
   try {
-    const pulled = await env.image(base.ref);
+    const pulled = await env.image(base.ref, base.platform);
     return { image: pulled.stage, key: baseKey({ image: pulled.descriptor.digest }, env.settings) };
   } catch (err) {
     throw positioned(stage.at, err);
@@ -110,7 +115,7 @@ async function executeStep(
     env.cache.put(key, {});
     return { image: applyConfig(image, action.edit, edit), key, cached };
   }
-  const content = action.kind === 'copy' ? await copyContent(step, action.copy, env) : undefined;
+  const content = action.kind === 'copy' ? await copyContent(step, action.copy, image, env) : undefined;
   const key = stepKey(parent, action, content?.content);
   const hit = env.noCache ? undefined : (await env.cache.get(key))?.layer;
   const reuse = hit && (await env.store.exists(hit.descriptor)) ? hit : undefined;
@@ -139,7 +144,9 @@ async function executeStep(
       layer = { descriptor: next.layers.at(-1)!, diffId: next.diffIds.at(-1)! };
     }
   } else {
-    layer = reuse ?? (await env.output.write(await content!.entries(), action.copy.owner));
+    layer =
+      reuse ??
+      (await env.output.write(await content!.entries(), await layerOwner(action.copy, image, step.at, env)));
     next = withLayer(image, layer, step.instruction, env.created);
     if (action.then) next = dropLastHistory(applyConfig(next, action.then, edit));
   }
@@ -150,12 +157,21 @@ async function executeStep(
 async function copyContent(
   step: PlannedStep,
   spec: Extract<PlannedStep['action'], { kind: 'copy' }>['copy'],
+  image: StageImage,
   env: StageEnv,
 ) {
   const scratch = (name: string) => env.output.scratch(name);
   const { origin } = spec;
+  const intoDir = await destIsDirectory(spec, image, env).catch((err: unknown) =>
+    Promise.reject(positioned(step.at, err)),
+  );
+  const common = { scratch, ...(intoDir && { destIsDirectory: true }) };
   if (origin.kind === 'context')
-    return prepareCopy(spec, step.at, { files: async () => env.context, scratch });
+    return prepareCopy(spec, step.at, {
+      files: async () => env.context,
+      ...common,
+      ...(env.urls && { urls: env.urls }),
+    });
   let from: StageResult;
   if (origin.kind === 'stage') {
     const built = env.results.get(origin.index);
@@ -171,7 +187,7 @@ async function copyContent(
   return prepareCopy(spec, step.at, {
     originKey: from.key,
     files: async () => stageFiles(from.image, env.store, await scratch('stage'), what, env.signal),
-    scratch,
+    ...common,
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Platform } from '../../manifest/descriptor';
+import { formatPlatform, parsePlatform } from '../../manifest/platform';
 import type { FromInstruction, KeyValueInstruction, KubefileAst } from '../kubefile/ast';
 import { PlanContext, type StageState } from './plan-context';
 import { PlanReporter, type PlanDiagnostic } from './plan-diagnostic';
@@ -112,8 +113,9 @@ function planFrom(
     base = { kind: 'scratch' };
     scope = Scope.fromEnvList(SCRATCH_ENV, fallback);
   } else {
-    base = { kind: 'image', ref: image };
-    const info = bases?.get(image);
+    const platform = fromPlatform(ctx, node, globals);
+    base = { kind: 'image', ref: image, ...(platform && { platform }) };
+    const info = bases?.get(baseLookupKey(image, platform));
     scope = Scope.fromEnvList(info?.env ?? [], fallback);
     workdir = info?.workingDir || '/';
   }
@@ -135,6 +137,36 @@ function planFrom(
     steps: [],
   };
   return { stage, state };
+}
+
+/** The key of `bases`: a reference, and the platform when `FROM --platform` names one. */
+export function baseLookupKey(ref: string, platform: Platform | undefined): string {
+  return platform ? `${ref} ${formatPlatform(platform)}` : ref;
+}
+
+/**
+ * `FROM --platform=P` (reference: "FROM": "--platform … to specify the platform of the image in case FROM
+ * references a multi-platform image", e.g. `--platform=$BUILDPLATFORM`): expanded with the global args.
+ */
+function fromPlatform(
+  ctx: PlanContext,
+  node: FromInstruction,
+  globals: ReadonlyMap<string, string>,
+): Platform | undefined {
+  const flag = ctx.flag(node.flags, 'platform');
+  if (!flag) return undefined;
+  const value = ctx.expand({ text: flag.value ?? '', span: flag.span }, globals);
+  try {
+    return parsePlatform(value);
+  } catch (err) {
+    ctx.reporter.error(
+      'INVALID_FLAG',
+      flag.span,
+      `FROM --platform=${value}: ${(err as Error).message}`,
+      'write OS/ARCH[/VARIANT], e.g. --platform=linux/arm64 or --platform=$BUILDPLATFORM',
+    );
+    return undefined;
+  }
 }
 
 /**

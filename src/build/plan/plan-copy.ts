@@ -17,6 +17,7 @@ export function planCopy(
   const origin = copyOrigin(ctx, stage, ctx.flag(node.flags, 'from'), vars);
   if (!origin) return undefined;
   const sources: string[] = [];
+  const urls: string[] = [];
   const inline: CopySpec['inline'] = [];
   for (const source of node.sources) {
     if (source.kind === 'heredoc') {
@@ -25,7 +26,12 @@ export function planCopy(
         ? heredoc.content
         : expandBody(ctx, heredoc.content, vars, source.word.span);
       inline.push({ name: heredoc.name, content });
-    } else sources.push(ctx.expand(source.word, vars));
+    } else {
+      const path = ctx.expand(source.word, vars);
+      // Reference "ADD": "ADD [--checksum=…] <src> … <dest>": a src that is a URL is downloaded (COPY: a path).
+      if (node.kind === 'ADD' && /^https?:\/\//i.test(path)) urls.push(path);
+      else sources.push(path);
+    }
   }
   const spec: CopySpec = {
     add: node.kind === 'ADD',
@@ -34,8 +40,12 @@ export function planCopy(
     inline,
     dest: absoluteDest(stage.workdir, ctx.expand(node.dest, vars)),
   };
+  if (urls.length > 0) spec.urls = urls;
+  const checksum = parseChecksum(ctx, ctx.flag(node.flags, 'checksum'), vars, urls.length > 0);
+  if (checksum) spec.checksum = checksum;
   const owner = parseOwner(ctx, ctx.flag(node.flags, 'chown'), vars);
-  if (owner) spec.owner = owner;
+  if (owner && 'uid' in owner) spec.owner = owner;
+  else if (owner) spec.chownNames = owner;
   const chmod = parseChmod(ctx, ctx.flag(node.flags, 'chmod'), vars);
   if (chmod !== undefined) spec.chmod = chmod;
   return {
@@ -133,28 +143,66 @@ function expandBody(
 }
 
 const ROOT_NAMES = new Set(['root', '0']);
+/** Portable user/group names (POSIX 3.437, plus what useradd allows: `.`, `-`, a trailing `$`) or numbers. */
+const OWNER_PART = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
 
+/**
+ * `--chown=USER[:GROUP]` (reference: "COPY --chown"). Numbers and `root` are final here; names are resolved by
+ * the executor in the stage's /etc/passwd and /etc/group, as BuildKit and buildah do. A number without a group
+ * is also the gid.
+ */
 function parseOwner(
   ctx: PlanContext,
   flag: Flag | undefined,
   vars: ReadonlyMap<string, string>,
-): { uid: number; gid: number } | undefined {
+): { uid: number; gid: number } | { user: string; group?: string } | undefined {
   if (!flag) return undefined;
   const value = ctx.expand({ text: flag.value ?? '', span: flag.span }, vars);
-  const [user = '', group = user] = value.split(':');
-  const id = (name: string) => (ROOT_NAMES.has(name) ? 0 : /^\d+$/.test(name) ? Number(name) : undefined);
-  const uid = id(user);
-  const gid = id(group);
-  if (uid === undefined || gid === undefined) {
+  const [user = '', group, ...rest] = value.split(':');
+  if (rest.length > 0 || !OWNER_PART.test(user) || (group !== undefined && !OWNER_PART.test(group))) {
     ctx.reporter.error(
-      'UNSUPPORTED',
+      'INVALID_FLAG',
       flag.span,
-      `--chown=${value}: user and group names need the image's /etc/passwd, which kimg does not read`,
-      'give numeric ids, e.g. --chown=1000:1000',
+      `--chown=${value} is not USER[:GROUP]`,
+      'write a name or number for each, e.g. --chown=1000:1000 or --chown=app:app',
     );
     return undefined;
   }
-  return { uid, gid };
+  const id = (name: string) => (ROOT_NAMES.has(name) ? 0 : /^\d+$/.test(name) ? Number(name) : undefined);
+  const uid = id(user);
+  const gid = id(group ?? user);
+  if (uid !== undefined && gid !== undefined) return { uid, gid };
+  return { user, ...(group !== undefined && { group }) };
+}
+
+/** `--checksum=sha256:HEX` (reference: "ADD --checksum"): only for URL sources, as BuildKit requires. */
+function parseChecksum(
+  ctx: PlanContext,
+  flag: Flag | undefined,
+  vars: ReadonlyMap<string, string>,
+  hasUrls: boolean,
+): string | undefined {
+  if (!flag) return undefined;
+  const value = ctx.expand({ text: flag.value ?? '', span: flag.span }, vars);
+  if (!/^sha256:[0-9a-f]{64}$/.test(value)) {
+    ctx.reporter.error(
+      'INVALID_FLAG',
+      flag.span,
+      `--checksum=${value} is not a sha256 digest`,
+      'write --checksum=sha256:<64 lower-case hex digits>',
+    );
+    return undefined;
+  }
+  if (!hasUrls) {
+    ctx.reporter.error(
+      'INVALID_FLAG',
+      flag.span,
+      '--checksum is only supported for http(s) sources',
+      'remove the flag, or ADD the file from its URL',
+    );
+    return undefined;
+  }
+  return value;
 }
 
 function parseChmod(

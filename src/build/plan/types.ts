@@ -13,7 +13,10 @@ export interface Position {
 
 /** What a stage starts from: nothing, an earlier stage of this Kubefile, or an image in any transport. */
 export type StageBase =
-  { kind: 'scratch' } | { kind: 'stage'; index: number } | { kind: 'image'; ref: string };
+  | { kind: 'scratch' }
+  | { kind: 'stage'; index: number }
+  /** `platform`: `FROM --platform=…` (reference: "FROM"), else the platform being built. */
+  | { kind: 'image'; ref: string; platform?: Platform };
 
 /** Where COPY reads: the build context, an earlier stage (`--from=name|N`) or an image (`--from=IMAGE`). */
 export type CopyOrigin =
@@ -29,8 +32,17 @@ export interface CopySpec {
   inline: { name: string; content: string }[];
   /** Absolute in the image; a trailing `/` means "into this directory". */
   dest: string;
-  /** `--chown` as numeric ids (names need the image's /etc/passwd: refused at plan time, except root). */
+  /** `--chown` as numeric ids (numbers and `root`, known without reading the image). */
   owner?: { uid: number; gid: number };
+  /**
+   * `--chown=NAME[:GROUP]` with names: the executor resolves them in the stage's /etc/passwd and /etc/group
+   * (a numeric part stays numeric). Exclusive with `owner`.
+   */
+  chownNames?: { user: string; group?: string };
+  /** ADD `http(s)://` sources (reference: "ADD", "Adding files from a URL"): downloaded, mode 0600. */
+  urls?: string[];
+  /** ADD `--checksum=sha256:…`: the digest every URL source must have. */
+  checksum?: string;
   /** `--chmod`. */
   chmod?: number;
 }

@@ -1,5 +1,5 @@
 import { KimgError } from '../../errors';
-import { VerifyingStream } from '../../digest';
+import { isVerified, VerifyingStream } from '../../digest';
 import type { Descriptor } from '../../manifest/descriptor';
 import { retryDelay } from '../http/backoff';
 import { discard, type BodyOpener } from '../http/body';
@@ -24,10 +24,15 @@ export interface PushBlobResult {
   via: 'exists' | 'mounted' | 'uploaded';
 }
 
-/** The source, re-opened for every attempt and checked as it flows: wrong bytes abort the request. */
+/**
+ * The source, re-opened for every attempt and checked as it flows: wrong bytes abort the request. A source
+ * that is already verified for this digest (a registry or layout fetch) is sent as it is: hashing it twice
+ * would only cost CPU.
+ */
 function verified(open: BodyOpener, desc: Descriptor, ctx: RepositoryContext): BodyOpener {
   return async () => {
     const source = await open();
+    if (isVerified(source, desc)) return source;
     const verifier = new VerifyingStream({
       digest: desc.digest,
       size: desc.size,

@@ -1,5 +1,6 @@
 import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from './undici-lite';
 
 /**
  * TLS material for one host (issue 3 §4): produced by src/registry/tls (certs.d folders, --cert-dir,

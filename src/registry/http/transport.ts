@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
 import { isKimgError, KimgError } from '../../errors';
 import {
   backoffDelay,
@@ -13,6 +12,7 @@ import { discard, openBody, type RequestBody } from './body';
 import type { Dispatchers } from './dispatchers';
 import type { HostBackoff } from './host-backoff';
 import type { HostLimiter, Lane } from './limiter';
+import { requestOn } from './undici-lite';
 import { isRetryableNetworkError, networkError } from './network-errors';
 import { hostKey, sameOrigin } from './origin';
 import { redactUrl } from './redact';
@@ -99,14 +99,13 @@ export class HttpTransport {
       const authorization = await req.authorize?.(url);
       if (authorization) sent.authorization = authorization;
       const release = await this.parts.limiter.acquire(host, req.lane, signal);
-      let response: Awaited<ReturnType<typeof request>>;
+      let response: Awaited<ReturnType<typeof requestOn>>;
       try {
-        response = await request(url, {
+        response = await requestOn(await this.parts.dispatchers.for(url), url, {
           method: method as 'GET',
           headers: sent,
           body: withBody ? await openBody(req.body) : undefined,
           signal,
-          dispatcher: await this.parts.dispatchers.for(url),
         });
       } catch (err) {
         release();

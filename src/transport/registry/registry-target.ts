@@ -15,6 +15,7 @@ import type {
   TagLister,
 } from '../capabilities';
 import { readAll } from '../read-blob';
+import type { BlobLocations } from './blob-locations';
 import type { IoOptions, NamedImage, Target, TagOptions } from '../types';
 import { fetchManifest, onceOpener } from './manifest-io';
 import { manifestReference, repositoryRef } from './registry-ref';
@@ -25,6 +26,11 @@ export interface RegistryTargetOptions {
   push?: boolean;
   /** Close the client with the target (a client made for this target alone). */
   ownsClient?: boolean;
+  /**
+   * Where blobs were seen before (skopeo's blob info cache): read to mount a blob from another repository of
+   * this registry instead of uploading it, and told about every blob this target reads, finds or writes.
+   */
+  blobLocations?: BlobLocations;
 }
 
 /**
@@ -56,10 +62,18 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
     this.repo = client.repository(reference.domain, reference.path, { push: options.push === true });
     this.blobOrigin = { registry: reference.domain, repository: reference.path };
     this.pendingTags = new PendingTags(this.repo, repositoryRef(undefined, reference, this.description).tag);
+    // A destination is written to right after the source is resolved: learn its scheme and auth challenge
+    // (GET /v2/, done once per host anyway) meanwhile instead of after. A failure here is not kept: the first
+    // real request pings again and reports it.
+    if (options.push) client.ping(reference.domain).catch(() => undefined);
   }
 
   async fetch(desc: Descriptor, options: IoOptions = {}): Promise<Readable> {
-    if (!isManifestMediaType(desc.mediaType)) return this.repo.fetchBlob(desc, options);
+    if (!isManifestMediaType(desc.mediaType)) {
+      const content = await this.repo.fetchBlob(desc, options);
+      this.seen(desc.digest);
+      return content;
+    }
     const bytes = this.pushed.get(desc.digest) ?? (await fetchManifest(this.repo, desc, options.signal));
     return Readable.from([bytes]);
   }
@@ -72,7 +86,8 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
       return (await this.repo.headManifest(desc.digest, options)) !== undefined;
     }
     const found = await this.repo.blobExists(desc.digest, options);
-    if (!found) this.absent.add(desc.digest);
+    if (found) this.seen(desc.digest);
+    else this.absent.add(desc.digest);
     return found;
   }
 
@@ -120,17 +135,33 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
 
   async pushFrom(desc: Descriptor, open: BlobOpener, options: PushFromOptions = {}): Promise<PushVia> {
     const from = options.mountFrom;
-    const mountFrom =
+    const sourceRepository =
       from && from.registry === this.registry && from.repository !== this.repo.name
         ? from.repository
         : undefined;
+    // Not from this registry's source: where an earlier run put or found the blob on this registry.
+    const hinted =
+      sourceRepository === undefined
+        ? this.options.blobLocations
+            ?.candidates(this.registry, desc.digest)
+            .find((repository) => repository !== this.repo.name)
+        : undefined;
     const skipExistsCheck = this.absent.delete(desc.digest);
     const result = await this.repo.pushBlob(desc, open, {
-      mountFrom,
+      mountFrom: sourceRepository ?? hinted,
       skipExistsCheck,
       signal: options.signal,
     });
+    // The registry would not mount from the remembered repository: the blob is no longer there.
+    if (hinted !== undefined && result.via === 'uploaded')
+      this.options.blobLocations?.forget(this.registry, desc.digest, hinted);
+    this.seen(desc.digest);
     return result.via;
+  }
+
+  /** Remembers that this repository holds `digest` (for mounts by later copies). */
+  private seen(digest: string): void {
+    this.options.blobLocations?.record(this.registry, digest, this.repo.name);
   }
 
   async tag(desc: Descriptor, ref: string | undefined, options: TagOptions = {}): Promise<void> {
@@ -152,6 +183,7 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
 
   async commit(options: IoOptions = {}): Promise<void> {
     await this.pendingTags.write((digest) => this.pushed.get(digest), options.signal);
+    await this.options.blobLocations?.save();
   }
 
   async abort(): Promise<void> {
@@ -164,6 +196,8 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
 
   async close(): Promise<void> {
     this.pendingTags.clear();
+    // Also after a failed copy: the blobs it did upload are there for the rerun (or another repository) to mount.
+    await this.options.blobLocations?.save();
     if (this.options.ownsClient) await this.client.close();
   }
 }

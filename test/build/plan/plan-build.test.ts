@@ -126,6 +126,58 @@ describe('planBuild (pure)', () => {
     });
   });
 
+  it('ADD URLs, --checksum, --chown names and FROM --platform are planned for the executor', () => {
+    const sum = `sha256:${'a'.repeat(64)}`;
+    const { plan: p, diagnostics } = plan(
+      [
+        'ARG BASE_ARCH=arm64',
+        'FROM --platform=linux/$BASE_ARCH alpine:3 AS a',
+        'FROM --platform=$BUILDPLATFORM alpine:3',
+        `ADD --checksum=${sum} --chown=app:staff https://e.com/x/tool.tgz local.txt /opt/`,
+        'COPY --chown=1000 --from=a / /a/',
+        'COPY --chown=app:0 b /b',
+        '',
+      ].join('\n'),
+      { buildPlatform: { os: 'linux', architecture: 's390x' } },
+    );
+    expect(diagnostics).toEqual([]);
+    expect(p.stages.map((s) => s.base)).toEqual([
+      { kind: 'image', ref: 'alpine:3', platform: { os: 'linux', architecture: 'arm64' } },
+      { kind: 'image', ref: 'alpine:3', platform: { os: 'linux', architecture: 's390x' } },
+    ]);
+    const [add, copy, named] = (p.stages[1]?.steps ?? []).map(
+      (s) => s.action.kind === 'copy' && s.action.copy,
+    );
+    expect(add).toMatchObject({
+      urls: ['https://e.com/x/tool.tgz'],
+      sources: ['local.txt'],
+      checksum: sum,
+      chownNames: { user: 'app', group: 'staff' },
+    });
+    expect(copy).toMatchObject({ owner: { uid: 1000, gid: 1000 } });
+    expect(named).toMatchObject({ chownNames: { user: 'app', group: '0' } });
+  });
+
+  it('diagnostics: bad FROM --platform, --checksum without URL or not sha256, malformed --chown', () => {
+    const { diagnostics } = plan(
+      [
+        'FROM --platform=linux/x86_64/v1/z alpine:3',
+        'ADD --checksum=sha256:abc https://e.com/a /a',
+        `ADD --checksum=sha256:${'0'.repeat(64)} a.txt /a`,
+        'COPY --chown=a:b:c a /a',
+        'COPY a https://e.com/not-a-url-for-copy',
+        '',
+      ].join('\n'),
+    );
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['INVALID_FLAG', 1],
+      ['INVALID_FLAG', 2],
+      ['INVALID_FLAG', 3],
+      ['INVALID_FLAG', 4],
+    ]);
+    expect(diagnostics[2]?.message).toMatch(/only supported for http\(s\) sources/);
+  });
+
   it('is deterministic: the same input gives the same plan', () => {
     const text = 'FROM scratch\nENV A=1\nCOPY . /\n';
     expect(plan(text).plan).toEqual(plan(text).plan);
