@@ -44,6 +44,8 @@ export interface BuildOptions {
   compression?: LayerCompressionKind;
   /** Seconds since the epoch for `created`, history and every layer mtime; default SOURCE_DATE_EPOCH, else 0. */
   timestamp?: number;
+  /** Layer members keep their files' mtimes (`--preserve-mtime`); the build is then no longer reproducible. */
+  preserveMtime?: boolean;
   target?: string;
   network?: RunSpec['network'];
   ignoreFile?: string;
@@ -89,7 +91,13 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
   const store = openStore(options.open.storeRoot);
   const cache = new BuildCache(store.root);
   const signal = options.signal;
-  const output = new LayerOutput(store, store.root, { compression, timestamp, ...(signal && { signal }) });
+  const preserveMtime = options.preserveMtime === true;
+  const output = new LayerOutput(store, store.root, {
+    compression,
+    timestamp,
+    ...(preserveMtime && { preserveMtime }),
+    ...(signal && { signal }),
+  });
   const steps: StepReport[] = [];
   let client: Promise<UrlClient> | undefined;
   const urls = new UrlSources({
@@ -121,7 +129,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
         output,
         urls,
         timestamp: created,
-        settings: { compression, timestamp },
+        settings: { compression, timestamp, ...(preserveMtime && { preserveMtime }) },
         ...(options.daemon && { daemon: options.daemon }),
         onStep: (step) => {
           steps.push(step);

@@ -28,6 +28,8 @@ export interface CopySource {
    * an existing directory, which Docker copies into).
    */
   destIsDirectory?: boolean;
+  /** `--preserve-mtime`: mtimes reach the layer, so they are part of the cache key too. */
+  preserveMtime?: boolean;
 }
 
 export interface PreparedCopy {
@@ -78,7 +80,9 @@ export async function prepareCopy(
     }
     const items = plain.length > 0 ? files.resolveSources(plain, spec.dest) : [];
     const remote = await urlItems(spec, source.urls);
-    const local = await files.hashSources([...items, ...archives]);
+    const local = await files.hashSources([...items, ...archives], {
+      includeMtime: source.preserveMtime === true,
+    });
     return {
       content: remote.length > 0 ? digestText(`${local}\n${JSON.stringify(remote)}`) : local,
       entries: () =>

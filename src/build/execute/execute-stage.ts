@@ -165,7 +165,11 @@ async function copyContent(
   const intoDir = await destIsDirectory(spec, image, env).catch((err: unknown) =>
     Promise.reject(positioned(step.at, err)),
   );
-  const common = { scratch, ...(intoDir && { destIsDirectory: true }) };
+  const common = {
+    scratch,
+    ...(intoDir && { destIsDirectory: true }),
+    ...(env.output.preservesMtime && { preserveMtime: true }),
+  };
   if (origin.kind === 'context')
     return prepareCopy(spec, step.at, {
       files: async () => env.context,

@@ -21,6 +21,8 @@ export interface LayerOutputOptions {
   compression: LayerCompressionKind;
   /** Seconds since the epoch: the mtime of every member. */
   timestamp: number;
+  /** `--preserve-mtime`: members keep their files' mtimes instead of `timestamp` (not reproducible). */
+  preserveMtime?: boolean;
   signal?: AbortSignal;
 }
 
@@ -42,6 +44,10 @@ export class LayerOutput {
     this.dir = join(storeRoot, '.kimg', 'build-tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
   }
 
+  get preservesMtime(): boolean {
+    return this.options.preserveMtime === true;
+  }
+
   /** A private scratch directory (stage filesystems for COPY --from, extracted ADD archives). */
   async scratch(name: string): Promise<string> {
     const path = join(await this.ensureDir(), `${name}-${randomBytes(4).toString('hex')}`);
@@ -54,6 +60,7 @@ export class LayerOutput {
     const written = await writeLayerFile(entries, file, {
       compression: this.options.compression,
       timestamp: this.options.timestamp,
+      ...(this.options.preserveMtime && { preserveMtime: true }),
       ...(owner && { owner }),
       ...(this.gzipPool() && { pool: this.gzipPool() }),
       ...(this.options.signal && { signal: this.options.signal }),

@@ -24,6 +24,7 @@ interface BuildArgs extends GlobalOptions {
   compression: LayerCompressionKind;
   type?: ClusterImageType;
   timestamp?: number;
+  'preserve-mtime'?: boolean;
   target?: string;
   network?: 'none' | 'host' | 'default';
   ignorefile?: string;
@@ -56,6 +57,7 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
         noCache: !argv.cache,
         compression: argv.compression,
         ...(argv.timestamp !== undefined && { timestamp: argv.timestamp }),
+        ...(argv['preserve-mtime'] && { preserveMtime: true }),
         ...(argv.target !== undefined && { target: argv.target }),
         ...(argv.network && { network: argv.network }),
         ...(argv.ignorefile !== undefined && { ignoreFile: argv.ignorefile }),
@@ -112,6 +114,10 @@ function options(argv: Argv<GlobalOptions>) {
     .option('timestamp', {
       type: 'number',
       describe: 'seconds since the epoch for created/mtimes (default SOURCE_DATE_EPOCH, else 0)',
+    })
+    .option('preserve-mtime', {
+      type: 'boolean',
+      describe: "keep the files' modification times in COPY/ADD layers (the image is then not reproducible)",
     })
     .option('target', { type: 'string', describe: 'build this stage (name or index) instead of the last' })
     .option('network', {
