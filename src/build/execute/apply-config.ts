@@ -4,12 +4,9 @@ import {
   addLabels,
   addOnbuild,
   addToSet,
-  setCmd,
   setEntrypoint,
   setEnv,
   setField,
-  setHealthcheck,
-  setShell,
 } from '../image/config-edits';
 import type { StageImage } from '../image/stage-image';
 import { DEFAULT_SHELL } from '../run/run-command';
@@ -37,13 +34,13 @@ export function applyConfig(stage: StageImage, edit: ConfigEdit, ctx: EditContex
     case 'set':
       return addToSet(stage, edit.field, edit.keys, createdBy, created);
     case 'cmd':
-      return setCmd(stage, argv(stage, edit.command), createdBy, created);
+      return setField(stage, 'Cmd', argv(stage, edit.command), createdBy, created);
     case 'entrypoint':
       return setEntrypoint(stage, argv(stage, edit.command), ctx.cmdSet, createdBy, created);
     case 'shell':
-      return setShell(stage, edit.value, createdBy, created);
+      return setField(stage, 'Shell', edit.value, createdBy, created);
     case 'healthcheck':
-      return setHealthcheck(stage, edit.value, createdBy, created);
+      return setField(stage, 'Healthcheck', edit.value, createdBy, created);
     case 'onbuild':
       return addOnbuild(stage, edit.trigger, createdBy, created);
     case 'author': {

@@ -60,10 +60,20 @@ export function addLabels(
   );
 }
 
-export function setField(
+/** The config fields an instruction replaces whole: WORKDIR, USER, STOPSIGNAL, CMD, SHELL, HEALTHCHECK. */
+export interface ReplacedFields {
+  WorkingDir: string;
+  User: string;
+  StopSignal: string;
+  Cmd: string[];
+  Shell: string[];
+  Healthcheck: Record<string, unknown>;
+}
+
+export function setField<F extends keyof ReplacedFields>(
   stage: StageImage,
-  field: 'WorkingDir' | 'User' | 'StopSignal',
-  value: string,
+  field: F,
+  value: ReplacedFields[F],
   createdBy: string,
   created?: string,
 ): StageImage {
@@ -97,17 +107,6 @@ export function addToSet(
   );
 }
 
-export function setCmd(stage: StageImage, cmd: string[], createdBy: string, created?: string): StageImage {
-  return withConfig(
-    stage,
-    createdBy,
-    (config) => {
-      config.Cmd = cmd;
-    },
-    created,
-  );
-}
-
 /** Dockerfile reference (ENTRYPOINT): "If CMD is defined from the base image, setting ENTRYPOINT will reset CMD". */
 export function setEntrypoint(
   stage: StageImage,
@@ -122,38 +121,6 @@ export function setEntrypoint(
     (config) => {
       config.Entrypoint = entrypoint;
       if (!cmdSetInThisStage) delete config.Cmd;
-    },
-    created,
-  );
-}
-
-export function setShell(
-  stage: StageImage,
-  shell: string[],
-  createdBy: string,
-  created?: string,
-): StageImage {
-  return withConfig(
-    stage,
-    createdBy,
-    (config) => {
-      config.Shell = shell;
-    },
-    created,
-  );
-}
-
-export function setHealthcheck(
-  stage: StageImage,
-  healthcheck: Record<string, unknown>,
-  createdBy: string,
-  created?: string,
-): StageImage {
-  return withConfig(
-    stage,
-    createdBy,
-    (config) => {
-      config.Healthcheck = healthcheck;
     },
     created,
   );

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import { addLabels, addToSet, setCmd, setEntrypoint, setEnv } from '../../../src/build/image/config-edits';
+import { addLabels, addToSet, setEntrypoint, setEnv, setField } from '../../../src/build/image/config-edits';
 import { assembleImage, buildTimestamp } from '../../../src/build/image/assemble';
 import { stageFromImage } from '../../../src/build/image/base-image';
 import { emptyStage } from '../../../src/build/image/stage-image';
@@ -38,7 +38,7 @@ describe('config edits follow docker build', () => {
   });
 
   it('ENTRYPOINT resets a CMD inherited from the base, keeps one set in the same stage', () => {
-    const inherited = setCmd(emptyStage(linux), ['sh'], 'CMD sh');
+    const inherited = setField(emptyStage(linux), 'Cmd', ['sh'], 'CMD sh');
     expect(setEntrypoint(inherited, ['/app'], false, 'ENTRYPOINT /app').runConfig.Cmd).toBeUndefined();
     expect(setEntrypoint(inherited, ['/app'], true, 'ENTRYPOINT /app').runConfig.Cmd).toEqual(['sh']);
   });
