@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { OWNER_FILE, type IngestOwner } from './ingest';
 
 /**
@@ -12,12 +12,26 @@ export async function isStaleIngest(dir: string, now: Date, maxAgeMs: number): P
   const owner = await readOwner(dir);
   if (owner && owner.hostname === hostname() && !isProcessAlive(owner.pid)) return true;
   try {
-    return now.getTime() - (await newestMtime(dir)) > maxAgeMs;
+    const age = now.getTime() - (await newestMtime(dir));
+    // A writer killed between creating its dir and writing owner.json leaves no owner file; the dir name starts
+    // with its pid (Ingest names it `<pid>-<random>`). After a short grace — a live writer on another host
+    // sharing the store writes owner.json within microseconds — a dead pid there marks a leftover too.
+    const namedPid = owner ? undefined : pidFromName(dir);
+    if (namedPid !== undefined && age > OWNERLESS_GRACE_MS && !isProcessAlive(namedPid)) return true;
+    return age > maxAgeMs;
   } catch (err) {
     // Its transaction committed or aborted while we looked: gone already, nothing to sweep.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
+}
+
+/** How long an ingest dir without owner.json is left alone before its name's pid is trusted. */
+export const OWNERLESS_GRACE_MS = 2_000;
+
+function pidFromName(dir: string): number | undefined {
+  const match = /^(\d+)-[0-9a-f]+$/.exec(basename(dir));
+  return match ? Number(match[1]) : undefined;
 }
 
 export function isProcessAlive(pid: number): boolean {

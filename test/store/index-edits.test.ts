@@ -177,4 +177,18 @@ describe('index.json edits', () => {
     expect(later.removedIngests).toBe(1);
     expect(await store.list()).toHaveLength(1);
   });
+
+  it('prune removes the dir of a writer killed before it wrote owner.json, by the pid in its name', async () => {
+    const a = await sourceImage({ seed: 29 });
+    const { root, store } = await storeWith({ image: a, name: 'a' });
+    const ingest = join(root, '.kimg', 'ingest');
+    // `<pid>-<random>` as Ingest names them; 4194305 is above Linux's pid_max, so that writer is dead.
+    await fs.mkdir(join(ingest, '4194305-00aa'), { recursive: true });
+    await fs.mkdir(join(ingest, `${process.pid}-00bb`));
+    // Within the grace period an ownerless dir is left alone (its writer may be about to write owner.json).
+    expect((await store.prune()).removedIngests).toBe(0);
+    const later = await store.prune({ now: new Date(Date.now() + 10_000) });
+    expect(later.removedIngests).toBe(1);
+    expect(await fs.readdir(ingest)).toEqual([`${process.pid}-00bb`]);
+  });
 });
