@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { KimgError } from '../errors';
+import { defineLazyExports, zod } from '../lazy/lazy';
 import { descriptorSchema, MAX_METADATA_BYTES, MediaType, REF_NAME_ANNOTATION } from '../manifest';
 import { writeFileAtomic } from './fs-atomic';
 import type { LayoutPaths } from './paths';
@@ -9,12 +10,21 @@ import type { LayoutPaths } from './paths';
  * index.json of an OCI layout (image-spec image-layout.md "index.json file": an image index). looseObject keeps
  * fields and annotations we do not model, so rewriting the file after a tag loses nothing another tool put there.
  */
-export const indexFileSchema = z.looseObject({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  manifests: z.array(descriptorSchema),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
+function buildIndexFileSchema() {
+  const z = zod();
+  return {
+    indexFileSchema: z.looseObject({
+      schemaVersion: z.literal(2),
+      mediaType: z.string().optional(),
+      manifests: z.array(descriptorSchema),
+      annotations: z.record(z.string(), z.string()).optional(),
+    }),
+  };
+}
+
+/** Built (and zod loaded) on first read, not at module load: see ../lazy/lazy.ts. */
+export declare const indexFileSchema: ReturnType<typeof buildIndexFileSchema>['indexFileSchema'];
+defineLazyExports(exports, ['indexFileSchema'], buildIndexFileSchema);
 
 export type IndexFile = z.infer<typeof indexFileSchema>;
 export type IndexEntry = IndexFile['manifests'][number];

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
-import { z } from 'zod';
 import { KimgError } from '../errors';
+import { memo, zod } from '../lazy/lazy';
 import { createFileIfAbsent, makeDirectory } from './fs-atomic';
 import { emptyIndex } from './index-file';
 import type { LayoutPaths } from './paths';
@@ -8,7 +8,7 @@ import type { LayoutPaths } from './paths';
 /** image-spec image-layout.md "oci-layout file": the only version defined is 1.0.0. */
 export const IMAGE_LAYOUT_VERSION = '1.0.0';
 
-const layoutFileSchema = z.looseObject({ imageLayoutVersion: z.string() });
+const layoutFileSchema = memo(() => zod().looseObject({ imageLayoutVersion: zod().string() }));
 
 /** Refuses a directory whose oci-layout file declares a version we do not know (reads and writes alike). */
 export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
@@ -21,7 +21,7 @@ export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
   }
   let version: string | undefined;
   try {
-    const parsed = layoutFileSchema.safeParse(JSON.parse(text));
+    const parsed = layoutFileSchema().safeParse(JSON.parse(text));
     version = parsed.success ? parsed.data.imageLayoutVersion : undefined;
   } catch {
     version = undefined;

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { KimgError } from '../../errors';
+import { memo, zod } from '../../lazy/lazy';
 import type { Credentials } from './types';
 
 /**
@@ -7,20 +8,25 @@ import type { Credentials } from './types';
  * `credsStore`; loose objects keep every other field (docker's `proxies`, `psFormat`, an entry's `email`…)
  * so that writing a login never loses someone else's settings. The legacy `~/.dockercfg` is a bare `auths` map.
  */
-const AuthEntrySchema = z.looseObject({
-  auth: z.string().optional(),
-  identitytoken: z.string().optional(),
+const schemas = memo(() => {
+  const z = zod();
+  const AuthEntrySchema = z.looseObject({
+    auth: z.string().optional(),
+    identitytoken: z.string().optional(),
+  });
+  const AuthFileSchema = z.looseObject({
+    // docker writes `"auths": {}`, old Go encoders wrote null; both mean "no logins".
+    auths: z.record(z.string(), AuthEntrySchema).nullish(),
+    credsStore: z.string().optional(),
+    credHelpers: z.record(z.string(), z.string()).nullish(),
+  });
+  const LegacyAuthFileSchema = z.record(z.string(), AuthEntrySchema);
+  return { AuthEntrySchema, AuthFileSchema, LegacyAuthFileSchema };
 });
-const AuthFileSchema = z.looseObject({
-  // docker writes `"auths": {}`, old Go encoders wrote null; both mean "no logins".
-  auths: z.record(z.string(), AuthEntrySchema).nullish(),
-  credsStore: z.string().optional(),
-  credHelpers: z.record(z.string(), z.string()).nullish(),
-});
-const LegacyAuthFileSchema = z.record(z.string(), AuthEntrySchema);
+type Schemas = ReturnType<typeof schemas>;
 
-export type AuthEntry = z.infer<typeof AuthEntrySchema>;
-export type AuthFile = z.infer<typeof AuthFileSchema>;
+export type AuthEntry = z.infer<Schemas['AuthEntrySchema']>;
+export type AuthFile = z.infer<Schemas['AuthFileSchema']>;
 
 /** Parses the text of an auth file; errors name the file and the field, never the content (it holds secrets). */
 export function parseAuthFile(text: string, path: string, legacy = false): AuthFile {
@@ -33,6 +39,7 @@ export function parseAuthFile(text: string, path: string, legacy = false): AuthF
     // JSON.parse's message quotes the text around the error, which may be a password: leave it out.
     throw invalidFile(path, 'is not valid JSON');
   }
+  const { AuthFileSchema, LegacyAuthFileSchema } = schemas();
   const result = (legacy ? LegacyAuthFileSchema : AuthFileSchema).safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { KimgError } from '../../errors';
+import { memo, zod } from '../../lazy/lazy';
 import { parseDigest } from '../../digest';
 import {
   imageIndexSchema,
@@ -15,7 +15,7 @@ export const OCI_LAYOUT_FILE = 'oci-layout';
 export const OCI_INDEX_FILE = 'index.json';
 export const OCI_LAYOUT_BYTES = Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' }));
 
-const ociLayoutSchema = z.looseObject({ imageLayoutVersion: z.string() });
+const ociLayoutSchema = memo(() => zod().looseObject({ imageLayoutVersion: zod().string() }));
 
 /** image-layout.md "Blobs": `blobs/<alg>/<encoded>`. */
 export function blobPath(digest: string): string {
@@ -45,7 +45,7 @@ export async function readLayoutIndex(tar: TarIndex): Promise<ImageIndex> {
       'for docker save output use docker-archive:',
     );
   }
-  const layout = ociLayoutSchema.safeParse(
+  const layout = ociLayoutSchema().safeParse(
     parseJsonFile(await tar.readEntry(OCI_LAYOUT_FILE, MAX_METADATA_BYTES), `${tar.file}: oci-layout`),
   );
   if (!layout.success || !layout.data.imageLayoutVersion.startsWith('1.')) {

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { KimgError } from '../../errors';
+import { defineLazyExports, zod } from '../../lazy/lazy';
 import { descriptorSchema, MAX_METADATA_BYTES } from '../../manifest';
 import type { TarIndex } from '../../layer';
 import { parseJsonFile } from '../archive/layout-files';
@@ -13,12 +14,21 @@ export const MANIFEST_JSON_FILE = 'manifest.json';
 /** Legacy `{repo: {tag: topLayerId}}`, read by docker load only when manifest.json is absent (pre-1.10 format). */
 export const REPOSITORIES_FILE = 'repositories';
 
-export const dockerManifestItemSchema = z.looseObject({
-  Config: z.string().min(1),
-  RepoTags: z.array(z.string()).nullish(),
-  Layers: z.array(z.string()),
-  LayerSources: z.record(z.string(), descriptorSchema).nullish(),
-});
+function buildSchemas() {
+  const z = zod();
+  return {
+    dockerManifestItemSchema: z.looseObject({
+      Config: z.string().min(1),
+      RepoTags: z.array(z.string()).nullish(),
+      Layers: z.array(z.string()),
+      LayerSources: z.record(z.string(), descriptorSchema).nullish(),
+    }),
+  };
+}
+
+/** Built (and zod loaded) on first read, not at module load: see ../../lazy/lazy.ts. */
+export declare const dockerManifestItemSchema: ReturnType<typeof buildSchemas>['dockerManifestItemSchema'];
+defineLazyExports(exports, ['dockerManifestItemSchema'], buildSchemas);
 export type DockerManifestItem = z.infer<typeof dockerManifestItemSchema>;
 
 export async function readManifestJson(tar: TarIndex): Promise<DockerManifestItem[]> {
@@ -29,7 +39,7 @@ export async function readManifestJson(tar: TarIndex): Promise<DockerManifestIte
       'write it with `docker save` (Docker ≥ 1.10) or `kimg save --format docker-archive`',
     );
   }
-  const parsed = z
+  const parsed = zod()
     .array(dockerManifestItemSchema)
     .safeParse(
       parseJsonFile(

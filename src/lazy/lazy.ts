@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+
+/**
+ * Start-up helpers. Loading zod costs ~30 ms (it pulls in every locale), which `kimg images`, `--help` and other
+ * commands that validate nothing should not pay; schemas are built on first use instead of at module load.
+ */
+
+/** zod's `z`, loaded on the first call (require caches it). */
+export function zod(): typeof z {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
+  return (require('zod') as typeof import('zod')).z;
+}
+
+/** A memoizing getter: `build` runs once, on the first call. */
+export function memo<T>(build: () => T): () => T {
+  let value: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      value = build();
+      done = true;
+    }
+    return value as T;
+  };
+}
+
+/**
+ * Defines `names` on a CommonJS module's `exports` as enumerable getters whose values `build` makes together, once,
+ * on the first read. Importers compiled by tsc read `module_1.name` at each use (and `export *` re-exports through
+ * a getter), so they see the built values as ordinary exports; the module declares their types with
+ * `export declare const`.
+ */
+export function defineLazyExports<T extends object>(
+  target: object,
+  names: readonly (keyof T & string)[],
+  build: () => T,
+): void {
+  const get = memo(build);
+  for (const name of names) {
+    Object.defineProperty(target, name, { enumerable: true, configurable: false, get: () => get()[name] });
+  }
+}
