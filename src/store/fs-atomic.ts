@@ -67,6 +67,12 @@ function tempNameFor(path: string): string {
   return `${path}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
+/** The pid of the process that made temp file `name` (see tempNameFor), or undefined for any other name. */
+export function tempFileWriter(name: string): number | undefined {
+  const match = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+  return match && name.includes(TEMP_MARKER) ? Number(match[1]) : undefined;
+}
+
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
   const handle = await fs.open(path, 'wx', 0o644);
   try {

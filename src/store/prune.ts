@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { isDigest } from '../digest';
-import { pathExists, TEMP_MARKER } from './fs-atomic';
+import { pathExists, TEMP_MARKER, tempFileWriter } from './fs-atomic';
 import { walkGraph } from './graph';
 import { writeIndexFile, type IndexFile } from './index-file';
-import { isStaleIngest } from './ingest-gc';
+import { isProcessAlive, isStaleIngest } from './ingest-gc';
 import { descriptorOf, removeUntagged } from './index-edits';
 import type { LayoutPaths } from './paths';
 
@@ -65,6 +65,13 @@ export async function pruneLayout(
     if ((name.startsWith('index.json') || name.startsWith('oci-layout')) && name.includes(TEMP_MARKER)) {
       await fs.rm(join(paths.root, name), { force: true });
     }
+  }
+  // Files kimg keeps beside the store (the registry blob-location cache) are written without the store lock, so
+  // only a temp file whose writer (the pid in its name) is gone is a leftover.
+  for (const name of await readDirOrEmpty(paths.kimgDir)) {
+    const writer = tempFileWriter(name);
+    if (writer !== undefined && !isProcessAlive(writer))
+      await fs.rm(join(paths.kimgDir, name), { force: true });
   }
   const now = options.now ?? new Date();
   for (const name of await readDirOrEmpty(paths.ingestDir)) {

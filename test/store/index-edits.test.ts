@@ -178,6 +178,18 @@ describe('index.json edits', () => {
     expect(await store.list()).toHaveLength(1);
   });
 
+  it('prune removes temp files of dead writers beside the store (blob-location cache), not live ones', async () => {
+    const a = await sourceImage({ seed: 30 });
+    const { root, store } = await storeWith({ image: a, name: 'a' });
+    const kimgDir = join(root, '.kimg');
+    await fs.writeFile(join(kimgDir, 'blob-locations.json.tmp-4194305-0a0b'), '{');
+    await fs.writeFile(join(kimgDir, `blob-locations.json.tmp-${process.pid}-0c0d`), '{');
+    await store.prune();
+    const left = await fs.readdir(kimgDir);
+    expect(left).toContain(`blob-locations.json.tmp-${process.pid}-0c0d`);
+    expect(left).not.toContain('blob-locations.json.tmp-4194305-0a0b');
+  });
+
   it('prune removes the dir of a writer killed before it wrote owner.json, by the pid in its name', async () => {
     const a = await sourceImage({ seed: 29 });
     const { root, store } = await storeWith({ image: a, name: 'a' });
