@@ -127,4 +127,15 @@ describe('kimg build refuses bad input and leaves the store unchanged', () => {
       expect(await treeHash(root)).toBe(before);
     }
   });
+
+  it('--save-images is refused until embedding exists; --save-images=false builds', async () => {
+    const context = await refused('save-images', { Kubefile: 'FROM scratch\nLABEL a=b\n' });
+    const before = await treeHash(root);
+    const result = await kimg(['build', '--save-images', '-t', 'bad:1', context], { root });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--save-images: embedding the container images apps need');
+    expect(result.stderr).toContain('--save-images=false');
+    expect(await treeHash(root)).toBe(before);
+    await kimgOk(['build', '--save-images=false', '-t', 'fine:1', context], { root });
+  });
 });

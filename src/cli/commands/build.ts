@@ -38,8 +38,15 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
   handler: async (argv) => {
     const context = createContext(argv);
     const { output } = context;
-    if (argv['save-images'])
-      output.warn('--save-images: embedding app images arrives with the air-gap work; ignored');
+    // CLI contract flag. Embedding the apps' images into registry/ is not built yet: refuse rather than produce an
+    // image an air-gapped site would find incomplete. --save-images=false (the only behaviour there is) is fine.
+    if (argv['save-images']) {
+      throw new KimgError(
+        'UNSUPPORTED',
+        '--save-images: embedding the container images apps need into registry/ is not available in this kimg yet',
+        'build without it (--save-images=false), then add images with `kimg copy IMAGE registry-dir:CONTEXT/registry:NAME`',
+      );
+    }
     const buildArgs = pairs(list(argv['build-arg']), '--build-arg', true);
     let report: BuildReport;
     try {
@@ -132,7 +139,8 @@ function options(argv: Argv<GlobalOptions>) {
     .option('output', { alias: 'o', type: 'string', describe: 'also write to oci:DIR, oci-archive:FILE, …' })
     .option('save-images', {
       type: 'boolean',
-      describe: 'embed the container images apps need (air-gap issue)',
+      describe:
+        'embed the container images apps need into registry/ (not available yet: only false is accepted)',
     });
 }
 
