@@ -16,6 +16,7 @@ import { kimgBinary, repoRoot, rmrf, which } from './lib/paths';
 import { cleanupHarness, skopeoEnv, startBenchRegistry } from './lib/registries';
 import { kimgRevision, machineInfo, machineLine, writeJson } from './lib/report';
 import { prepareRootfsContext, RootfsContext } from './lib/rootfs-context';
+import { numberOption, onlyOption, sharedOptions } from './lib/options';
 
 const HELP = `usage: npm run bench -- build [options]
   --runs N          timed runs per tool and case, median reported (default 3)
@@ -44,32 +45,20 @@ function parse(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
     options: {
-      runs: { type: 'string', default: '3' },
+      ...sharedOptions('build'),
       'size-mb': { type: 'string', default: '250' },
       yaml: { type: 'string', default: '300' },
-      only: { type: 'string' },
       'no-zstd': { type: 'boolean', default: false },
-      workdir: { type: 'string', default: path.join(repoRoot(), '.bench-work', 'build') },
-      json: { type: 'string', default: path.join(repoRoot(), 'bench', 'results', 'build.json') },
-      regen: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return null;
-  const num = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${v}'`);
-    return n;
-  };
-  if (values.only !== undefined && values.only !== 'kimg' && values.only !== 'buildah') {
-    throw new Error(`--only must be kimg or buildah, got '${values.only}'`);
-  }
+  const num = numberOption;
   return {
     runs: Math.floor(num('runs', values.runs, 1)),
     sizeMiB: num('size-mb', values['size-mb'], 1),
     yaml: Math.floor(num('yaml', values.yaml, 0)),
-    only: (values.only as Options['only']) ?? null,
+    only: onlyOption(values.only, ['kimg', 'buildah']),
     zstd: !values['no-zstd'],
     workdir: path.resolve(values.workdir),
     json: path.resolve(values.json),

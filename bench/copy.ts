@@ -31,6 +31,7 @@ import {
   Trial,
 } from './lib/registries';
 import { kimgRevision, machineInfo, machineLine, table, writeJson } from './lib/report';
+import { numberOption, onlyOption, sharedOptions } from './lib/options';
 
 const HELP = `usage: npm run bench -- copy [options]
   --runs N            timed runs per tool and case, median reported (default 3)
@@ -69,7 +70,7 @@ function parse(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
     options: {
-      runs: { type: 'string', default: '3' },
+      ...sharedOptions('copy'),
       'size-mb': { type: 'string', default: '256' },
       layers: { type: 'string', default: '8' },
       'text-fraction': { type: 'string', default: '0.1' },
@@ -78,23 +79,11 @@ function parse(argv: string[]): Options | null {
       'base-mb': { type: 'string', default: '96' },
       'own-layers': { type: 'string', default: '2' },
       'own-kb': { type: 'string', default: '512' },
-      only: { type: 'string' },
       'no-requests': { type: 'boolean', default: false },
-      workdir: { type: 'string', default: path.join(repoRoot(), '.bench-work', 'copy') },
-      json: { type: 'string', default: path.join(repoRoot(), 'bench', 'results', 'copy.json') },
-      regen: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return null;
-  const num = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${v}'`);
-    return n;
-  };
-  if (values.only !== undefined && values.only !== 'kimg' && values.only !== 'skopeo') {
-    throw new Error(`--only must be kimg or skopeo, got '${values.only}'`);
-  }
+  const num = numberOption;
   return {
     runs: Math.floor(num('runs', values.runs, 1)),
     sizeMiB: num('size-mb', values['size-mb'], 1),
@@ -105,7 +94,7 @@ function parse(argv: string[]): Options | null {
     baseMiB: num('base-mb', values['base-mb'], 0),
     ownLayers: Math.floor(num('own-layers', values['own-layers'], 1)),
     ownKiB: num('own-kb', values['own-kb'], 1),
-    only: (values.only as Options['only']) ?? null,
+    only: onlyOption(values.only, ['kimg', 'skopeo']),
     requests: !values['no-requests'],
     workdir: path.resolve(values.workdir),
     json: path.resolve(values.json),

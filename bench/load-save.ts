@@ -9,9 +9,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { capture, measure, rssMethod, Sample } from './lib/measure';
-import { kimgBinary, repoRoot, rmrf, which } from './lib/paths';
+import { kimgBinary, rmrf, which } from './lib/paths';
 import { writeRandomImage, RandomImage } from './lib/random-image';
 import { CaseResult, machineInfo, ratio, summarize, table, ToolResult, writeJson } from './lib/report';
+import { numberOption, onlyOption, sharedOptions } from './lib/options';
 
 const HELP = `usage: npm run bench -- load-save [options]
   --runs N            timed runs per tool and case, median reported (default 3)
@@ -42,35 +43,23 @@ function parse(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
     options: {
-      runs: { type: 'string', default: '3' },
+      ...sharedOptions('load-save'),
       'size-mb': { type: 'string', default: '256' },
       layers: { type: 'string', default: '8' },
       'text-fraction': { type: 'string', default: '0.1' },
       'image-name': { type: 'string', default: 'kimg-bench/image:v1' },
-      only: { type: 'string' },
-      workdir: { type: 'string', default: path.join(repoRoot(), '.bench-work', 'load-save') },
-      json: { type: 'string', default: path.join(repoRoot(), 'bench', 'results', 'load-save.json') },
-      regen: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return null;
-  const num = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${v}'`);
-    return n;
-  };
-  if (values.only !== undefined && values.only !== 'kimg' && values.only !== 'skopeo') {
-    throw new Error(`--only must be kimg or skopeo, got '${values.only}'`);
-  }
+  const num = numberOption;
   return {
     runs: Math.floor(num('runs', values.runs, 1)),
     sizeMiB: num('size-mb', values['size-mb'], 1),
     layers: Math.floor(num('layers', values.layers, 1)),
     textFraction: Math.min(1, num('text-fraction', values['text-fraction'], 0)),
     imageName: values['image-name'],
-    only: (values.only as Options['only']) ?? null,
+    only: onlyOption(values.only, ['kimg', 'skopeo']),
     workdir: path.resolve(values.workdir),
     json: path.resolve(values.json),
     regen: values.regen,

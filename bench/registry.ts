@@ -26,6 +26,7 @@ import {
   startBenchRegistry,
 } from './lib/registries';
 import { kimgRevision, machineInfo, machineLine, table, writeJson } from './lib/report';
+import { numberOption, onlyOption, sharedOptions } from './lib/options';
 
 const HELP = `usage: npm run bench -- registry [options]
   --runs N          timed runs per tool and case, median reported (default 3)
@@ -52,31 +53,19 @@ function parse(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
     options: {
-      runs: { type: 'string', default: '3' },
+      ...sharedOptions('registry'),
       'sizes-mb': { type: 'string', default: '100,1024' },
       'small-mb': { type: 'string', default: '1' },
-      only: { type: 'string' },
-      workdir: { type: 'string', default: path.join(repoRoot(), '.bench-work', 'registry') },
-      json: { type: 'string', default: path.join(repoRoot(), 'bench', 'results', 'registry.json') },
-      regen: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return null;
-  const num = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, got '${v}'`);
-    return n;
-  };
-  if (values.only !== undefined && values.only !== 'kimg' && values.only !== 'skopeo') {
-    throw new Error(`--only must be kimg or skopeo, got '${values.only}'`);
-  }
+  const num = numberOption;
   return {
     runs: Math.floor(num('runs', values.runs, 1)),
     sizesMiB: values['sizes-mb'].split(',').map((s) => num('sizes-mb', s.trim(), 1)),
     smallMiB: num('small-mb', values['small-mb'], 0.001),
-    only: (values.only as Options['only']) ?? null,
+    only: onlyOption(values.only, ['kimg', 'skopeo']),
     workdir: path.resolve(values.workdir),
     json: path.resolve(values.json),
     regen: values.regen,
