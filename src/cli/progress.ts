@@ -24,6 +24,11 @@ export class ProgressReporter {
     return this.stream.isTTY === true;
   }
 
+  /** Whether bytes in flight are drawn (the TTY status line); plain lines need only the per-blob events. */
+  get drawsBytes(): boolean {
+    return this.enabled && this.tty;
+  }
+
   readonly onEvent = (event: CopyEvent): void => {
     if (!this.enabled) return;
     const { digest, size } = event.descriptor;

@@ -24,6 +24,11 @@ export interface CopyGraphOptions {
   signal?: AbortSignal;
   concurrency?: number;
   onEvent?: (event: CopyEvent) => void;
+  /**
+   * Emit 'progress' events while bytes flow. Default: whenever `onEvent` is set. Counting puts a pass-through
+   * stream in every blob's path, so callers that draw no byte counts (plain-line logs, --quiet) turn it off.
+   */
+  byteProgress?: boolean;
 }
 
 export interface CopyStats {
@@ -102,7 +107,8 @@ export class GraphCopier {
     this.emit({ type: 'start', descriptor: desc });
     const open = async () => {
       const content = await this.source.fetch(desc, { signal });
-      return this.options.onEvent ? this.counted(desc, content) : content;
+      const { onEvent, byteProgress = true } = this.options;
+      return onEvent && byteProgress ? this.counted(desc, content) : content;
     };
     if (canPushFrom(this.destination)) {
       const mountFrom = blobOriginOf(this.source);

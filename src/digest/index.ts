@@ -1,2 +1,3 @@
 export * from './digest';
 export * from './verifying-stream';
+export * from './blob-verifier';

@@ -1,73 +1,33 @@
 import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { KimgError } from '../errors';
-import { parseDigest, type Digest } from './digest';
-
-export interface Expected {
-  digest: string;
-  size: number;
-  /** Names the blob in errors, e.g. "layer 2 of docker.io/library/nginx:1" or an archive member. */
-  label?: string;
-}
+import { BlobVerifier, type Expected } from './blob-verifier';
+import type { Digest } from './digest';
 
 /**
- * Passes bytes through unchanged and fails the stream when the content does not match `expected`:
- * at once when more than `size` bytes arrive (so a lying server cannot make us read forever), and at the end
- * when the size or digest differs. Every read of a blob, from any source, goes through one of these.
+ * Passes bytes through unchanged and fails the stream when the content does not match `expected` (see
+ * BlobVerifier). Reads of a blob from files and archives go through one of these; the registry's download is
+ * its own verified stream (registry/client/resumable-body.ts) and declares so with `declareVerified`.
  */
 export class VerifyingStream extends Transform {
-  private readonly hash: Hash;
-  private received = 0;
+  private readonly verifier: BlobVerifier;
 
   constructor(readonly expected: Expected) {
     super();
-    this.hash = createHash(parseDigest(expected.digest).algorithm);
+    this.verifier = new BlobVerifier(expected);
   }
 
   get bytesReceived(): number {
-    return this.received;
+    return this.verifier.bytesReceived;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.received += chunk.length;
-    if (this.received > this.expected.size) {
-      callback(this.sizeError());
-      return;
-    }
-    this.hash.update(chunk);
-    callback(null, chunk);
+    const error = this.verifier.update(chunk);
+    if (error) callback(error);
+    else callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.received !== this.expected.size) {
-      callback(this.sizeError());
-      return;
-    }
-    const { algorithm } = parseDigest(this.expected.digest);
-    const actual: Digest = `${algorithm}:${this.hash.digest('hex')}`;
-    if (actual !== this.expected.digest) {
-      callback(
-        new KimgError(
-          'DIGEST_MISMATCH',
-          `digest mismatch for ${this.name()}: expected ${this.expected.digest}, got ${actual}`,
-          'the content is corrupt or was changed after it was written; fetch it again from a trusted source',
-        ),
-      );
-      return;
-    }
-    callback();
-  }
-
-  private sizeError(): KimgError {
-    return new KimgError(
-      'SIZE_MISMATCH',
-      `size mismatch for ${this.name()}: expected ${this.expected.size} bytes, got ${this.received > this.expected.size ? 'more' : this.received}`,
-      'the content is truncated or corrupt; fetch it again from a trusted source',
-    );
-  }
-
-  private name(): string {
-    return this.expected.label ?? this.expected.digest;
+    callback(this.verifier.finish());
   }
 }
 
@@ -104,8 +64,19 @@ export class DigestingStream extends Transform {
   }
 }
 
-/** Streams that pass on a VerifyingStream's bytes unchanged, and its failure (progress counters). */
+/**
+ * Streams known to carry verified bytes besides VerifyingStreams: ones that verify by themselves
+ * (`declareVerified`) and relays that pass on a verified stream's bytes and failure (progress counters).
+ */
 const relays = new WeakMap<Readable, Expected>();
+
+/**
+ * Declares that `stream` checks its bytes against `expected` itself, the way a VerifyingStream does: it fails
+ * before its end on too many bytes and at its end on a short read or another digest.
+ */
+export function declareVerified(stream: Readable, expected: Expected): void {
+  relays.set(stream, expected);
+}
 
 /**
  * Declares that `relay` passes on `upstream`'s bytes unchanged and fails whenever `upstream` fails (its

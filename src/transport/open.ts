@@ -1,7 +1,7 @@
 import { KimgError } from '../errors';
 import { formatReference, formatImageLocation, type ImageLocation, type ImageReference } from '../reference';
-import { defaultStoreRoot } from '../store';
-import { openLocalStore, type LocalStore } from './local';
+import { defaultStoreRoot } from '../store/paths';
+import type { LocalStore } from './local';
 import type { RegistryTarget, RegistryFlags } from './registry';
 import type { RegistryClient } from '../registry';
 import type { ReadOnlyTarget, Target } from './types';
@@ -44,7 +44,13 @@ async function openRegistry(
   });
 }
 
+/**
+ * The local store, also loaded on first use (its layout code and inter-process lock are ~8 ms that a
+ * registry-to-registry copy never needs).
+ */
 export function openStore(root: string | undefined): LocalStore {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous lazy load, see above
+  const { openLocalStore } = require('./local') as typeof import('./local');
   return openLocalStore(root ?? defaultStoreRoot());
 }
 

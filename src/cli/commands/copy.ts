@@ -58,6 +58,7 @@ export async function runCopy(
         ...(argv.referrers === true && { referrers: true }),
         ...(argv['digest-tags'] === true && { digestTags: true }),
         onEvent: progress.onEvent,
+        byteProgress: progress.drawsBytes,
       });
       progress.finish();
       const image = result.images[0];

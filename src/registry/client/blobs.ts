@@ -1,12 +1,11 @@
 import type { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
-import { VerifyingStream } from '../../digest';
 import type { Descriptor } from '../../manifest/descriptor';
 import { discard } from '../http/body';
 import { networkError } from '../http/network-errors';
 import { header, type HttpResponse } from '../http/transport';
 import { label, paths, scopesWith, type RepositoryContext } from './context';
-import { resumableBody, type Reopened } from './resumable-body';
+import { ResumableBlobBody, type Reopened } from './resumable-body';
 import { unexpected } from './session';
 
 export interface BlobInfo {
@@ -98,18 +97,16 @@ export async function fetchBlob(
     }
     return { body: response.body, skip: 0 };
   };
-  const body = resumableBody(
+  return new ResumableBlobBody(
     first.body,
-    desc.size,
-    reopen,
-    ctx.retry.maxAttempts,
-    (err) => networkError(err, 'GET', first.url),
-    signal,
+    { digest: desc.digest, size: desc.size, label: what },
+    {
+      reopen,
+      maxStalls: ctx.retry.maxAttempts,
+      describe: (err) => networkError(err, 'GET', first.url),
+      ...(signal && { signal }),
+    },
   );
-  const verifier = new VerifyingStream({ digest: desc.digest, size: desc.size, label: what });
-  body.on('error', (err) => verifier.destroy(err));
-  verifier.on('close', () => body.destroy());
-  return body.pipe(verifier);
 }
 
 /**
