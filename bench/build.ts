@@ -143,9 +143,10 @@ async function runTrial(
       build = await measure(kimg, [...buildArgs, '--quiet', ctx.contextDir]);
       push = await measure(kimg, ['--root', root, '--quiet', 'push', TAG, dest]);
       if (compression === 'gzip') {
-        const r = await measureOutput(kimg, [...buildArgs, '--format', 'json', ctx.contextDir]);
-        rebuild = { seconds: r.seconds, peakRssBytes: r.peakRssBytes };
-        cached = kimgCached(r.stdout);
+        const json = [...buildArgs, '--format', 'json', ctx.contextDir];
+        const { stdout, ...sample } = await measureOutput(kimg, json);
+        rebuild = sample;
+        cached = kimgCached(stdout);
       }
     } else {
       const buildah = t.buildah as string;
@@ -159,9 +160,9 @@ async function runTrial(
         env,
       );
       if (compression === 'gzip') {
-        const r = await measureOutput(buildah, bud, env);
-        rebuild = { seconds: r.seconds, peakRssBytes: r.peakRssBytes };
-        cached = buildahCached(r.stdout);
+        const { stdout, ...sample } = await measureOutput(buildah, bud, env);
+        rebuild = sample;
+        cached = buildahCached(stdout);
       }
     }
     const image = await readPushedImage(

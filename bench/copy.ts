@@ -9,11 +9,15 @@
 // Every destination registry is started on empty storage for each run. After the timed runs, each tool runs
 // each case once more, untimed, with the harness's counting proxy in front of the destination (the source for
 // the pull), for the requests table.
+// The registry→registry case also times two references ("floors", not tools): a curl pipeline (no hashing on
+// the client at all) and a minimal undici program that hashes every blob (lib/node-floor.ts). Every sample
+// records the client's CPU seconds (GNU time) and the registries' (/proc/PID/stat), to show where the time goes.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { capture, rssMethod } from './lib/measure';
 import { kimgBinary, repoRoot, rmrf, which } from './lib/paths';
+import { clockTicks } from './lib/proc';
 import { LayoutEntry, writeLayerBlob, writeLayout, WrittenLayer } from './lib/random-image';
 import {
   BenchRegistry,
@@ -30,7 +34,7 @@ import {
   startBenchRegistry,
   Trial,
 } from './lib/registries';
-import { kimgRevision, machineInfo, machineLine, table, writeJson } from './lib/report';
+import { kimgRevision, machineInfo, machineLine, table, ToolResult, writeJson } from './lib/report';
 import { numberOption, onlyOption, sharedOptions } from './lib/options';
 
 const HELP = `usage: npm run bench -- copy [options]
@@ -43,7 +47,8 @@ const HELP = `usage: npm run bench -- copy [options]
   --base-mb N         content of the shared base layers together, MiB (default 96)
   --own-layers N      layers of each image's own (default 2)
   --own-kb N          content of each own layer, KiB (default 512)
-  --only TOOL         run only kimg or only skopeo
+  --only TOOL         run only kimg or only skopeo (and no references)
+  --no-floors         skip the reference rows of registry→registry (curl pipeline, node floor)
   --no-requests       skip the untimed counting runs behind the proxy
   --workdir DIR       scratch space, ~1.5 GB (default .bench-work/copy)
   --json FILE         results file (default bench/results/copy.json)
@@ -60,6 +65,7 @@ interface Options {
   ownLayers: number;
   ownKiB: number;
   only: 'kimg' | 'skopeo' | null;
+  floors: boolean;
   requests: boolean;
   workdir: string;
   json: string;
@@ -80,6 +86,7 @@ function parse(argv: string[]): Options | null {
       'own-layers': { type: 'string', default: '2' },
       'own-kb': { type: 'string', default: '512' },
       'no-requests': { type: 'boolean', default: false },
+      'no-floors': { type: 'boolean', default: false },
     },
   });
   if (values.help) return null;
@@ -95,6 +102,7 @@ function parse(argv: string[]): Options | null {
     ownLayers: Math.floor(num('own-layers', values['own-layers'], 1)),
     ownKiB: num('own-kb', values['own-kb'], 1),
     only: onlyOption(values.only, ['kimg', 'skopeo']),
+    floors: !values['no-floors'] && values.only === undefined,
     requests: !values['no-requests'],
     workdir: path.resolve(values.workdir),
     json: path.resolve(values.json),
@@ -219,6 +227,43 @@ async function fillSource(skopeo: string, env: NodeJS.ProcessEnv, src: BenchRegi
   if (!check.startsWith('same')) throw new Error(`source registry: ${check}`);
 }
 
+/**
+ * The curl floor: `bash curl-floor.sh SRC_URL DST_URL REPO TAG` copies one image the way the distribution API
+ * allows with the least client work: GET the manifest, then every blob in parallel (POST an upload, GET piped
+ * into a monolithic PUT), then PUT the manifest. curl hashes nothing; the destination registry still checks
+ * every blob's digest. `Expect:` is blanked so curl does not wait for a 100-continue before sending the body.
+ */
+const CURL_FLOOR = String.raw`#!/usr/bin/env bash
+set -euo pipefail
+SRC=$1 DST=$2 REPO=$3 TAG=$4
+ACCEPT='application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+curl -s -f -H "Accept: $ACCEPT" -D "$tmp/headers" -o "$tmp/manifest" "$SRC/v2/$REPO/manifests/$TAG"
+type=$(grep -i '^content-type:' "$tmp/headers" | tail -n 1 | cut -d' ' -f2- | tr -d '\r')
+# config and layer digests (no jq: every "digest" of a single-platform manifest is a blob of the image)
+digests=$(grep -o '"digest": *"sha256:[0-9a-f]\{64\}"' "$tmp/manifest" | grep -o 'sha256:[0-9a-f]\{64\}' | sort -u)
+
+copy_blob() {
+  local digest=$1 location
+  location=$(curl -s -f -X POST -D - -o /dev/null "$DST/v2/$REPO/blobs/uploads/" |
+    grep -i '^location:' | tail -n 1 | cut -d' ' -f2- | tr -d '\r')
+  [ -n "$location" ] || { echo "no Location for $digest" >&2; return 1; }
+  case $location in http://* | https://*) ;; *) location="$DST$location" ;; esac
+  case $location in *\?*) location="$location&digest=$digest" ;; *) location="$location?digest=$digest" ;; esac
+  curl -s -f "$SRC/v2/$REPO/blobs/$digest" |
+    curl -s -f -X PUT -H 'Expect:' -H 'Content-Type: application/octet-stream' -T - -o /dev/null "$location"
+}
+
+pids=''
+for digest in $digests; do
+  copy_blob "$digest" &
+  pids="$pids $!"
+done
+for pid in $pids; do wait "$pid"; done # set -e: the first failed blob fails the script
+curl -s -f -X PUT -H "Content-Type: $type" --data-binary "@$tmp/manifest" -o /dev/null "$DST/v2/$REPO/manifests/$TAG"
+`;
+
 /** `kimg sync`'s usage line when this kimg has a multi-image command, else null. */
 async function kimgSyncHelp(kimg: string): Promise<string | null> {
   const help = await capture(kimg, ['--help']).catch(() => '');
@@ -255,12 +300,14 @@ function cases(
       rmrf(root);
       const to = `docker://${dst.host}/${SINGLE_REPO}:v1`;
       const direct = `docker://${dst.directHost}/${SINGLE_REPO}:v1`;
+      const source = from(tool);
       return {
         cmd: bin(tool),
-        args: copyArgs(tool, root, from(tool), to),
+        args: copyArgs(tool, root, source, to),
         env: env(tool),
         check: () => checkDigests(skopeo, [{ ref: direct, digest: inp.single.manifestDigest }]),
         requests: () => dst.requests ?? [],
+        registries: source.startsWith('docker://') ? { src, dst } : { dst },
         done: async () => {
           await dst.stop();
           rmrf(root);
@@ -284,6 +331,7 @@ function cases(
         env: env(tool),
         check: () => checkDigests(skopeo, [{ ref: to, digest: inp.single.manifestDigest }]),
         requests: () => proxy?.requests ?? [],
+        registries: { src },
         done: async () => {
           await proxy?.stop();
           rmrf(dir);
@@ -324,6 +372,7 @@ function cases(
             })),
           ),
         requests: () => dst.requests ?? [],
+        registries: { src, dst },
         done: async () => {
           await dst.stop();
           rmrf(root);
@@ -332,12 +381,38 @@ function cases(
       };
     };
 
+  /** A reference copy registry→registry (never counted): `cmd SRC_URL DST_URL REPO TAG` into a fresh registry. */
+  const floor = (name: string, cmd: string, pre: string[]) => async (): Promise<Trial> => {
+    const dst = await startBenchRegistry(w(`registry-dst-${name}`));
+    const direct = `docker://${dst.directHost}/${SINGLE_REPO}:v1`;
+    return {
+      cmd,
+      args: [...pre, src.url, `http://${dst.host}`, SINGLE_REPO, 'v1'],
+      check: () => checkDigests(skopeo, [{ ref: direct, digest: inp.single.manifestDigest }]),
+      registries: { src, dst },
+      done: () => dst.stop(),
+    };
+  };
+  const curlScript = w('curl-floor.sh');
+  fs.writeFileSync(curlScript, CURL_FLOOR);
+  // node-floor.js is compiled with the bench (tsconfig.bench.json) beside this file's output: dist-bench/bench/lib/.
+  const nodeFloor = path.join(__dirname, 'lib', 'node-floor.js');
+  const references = o.floors
+    ? {
+        references: [
+          { name: 'curl pipeline', trial: floor('curl', 'bash', [curlScript]) },
+          { name: 'node floor', trial: floor('node', process.execPath, [nodeFloor]) },
+        ],
+      }
+    : {};
+
   const countAt = (where: 'dst' | 'src') => (o.requests ? { countAt: where } : {});
   const n = inp.multi.length;
   return [
     {
       name: 'copy registry→registry',
       ...both((tool) => toRegistry(tool, () => srcRef(SINGLE_REPO))),
+      ...references,
       ...countAt('dst'),
     },
     { name: 'pull registry→oci', ...both(pull), ...countAt('src') },
@@ -348,6 +423,33 @@ function cases(
     },
     { name: `${n} images, copy loop`, ...both(loop), ...countAt('dst') },
   ];
+}
+
+/**
+ * Where the CPU went, one line per case: each runner's median CPU seconds of the source and destination
+ * registries, and the busy cores (client + registries CPU over wall time; this machine has os.cpus() of them).
+ */
+function registryCpuLines(results: RegistryCaseResult[]): string[] {
+  const lines: string[] = [];
+  const f = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
+  for (const r of results) {
+    const runners: [string, ToolResult | null][] = [
+      ['kimg', r.kimg],
+      ['skopeo', r.peer],
+      ...(r.references ?? []).map((x): [string, ToolResult | null] => [x.name, x.result]),
+    ];
+    const parts: string[] = [];
+    for (const [name, t] of runners) {
+      if (!t?.registryCpuSeconds) continue;
+      const reg = t.registryCpuSeconds;
+      const regs = ['src', 'dst'].filter((k) => k in reg).map((k) => `${k} ${f(reg[k])}`);
+      const all = t.cpuSeconds === null ? null : t.cpuSeconds + Object.values(reg).reduce((a, b) => a + b, 0);
+      const busy = all === null ? '' : ` (${(all / t.medianSeconds).toFixed(1)} cores busy)`;
+      parts.push(`${name} ${regs.join(' + ')}${busy}`);
+    }
+    if (parts.length) lines.push(`registry CPU s, ${r.name}: ${parts.join('; ')}`);
+  }
+  return lines;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -383,17 +485,25 @@ export async function run(argv: string[]): Promise<number> {
     const sync = kimg ? await kimgSyncHelp(kimg) : null;
     if (kimg && !sync)
       notes.push('kimg has no multi-image command (`kimg sync`) in this build: copy loop only');
+    if (src.pid === null)
+      notes.push('registry CPU not measured: no process found listening on the registry port in /proc');
     const firstMulti = inputs.multi[0];
     console.log(
       `single image: ${o.layers} layers, ${mib(inputs.single.layerBytes)} MiB gzip; ` +
         `${inputs.multi.length} images: ${o.baseLayers} shared layers + ${o.ownLayers} own, ` +
-        `${firstMulti ? mib(firstMulti.layerBytes) : 0} MiB each; ${o.runs} runs each; peak RSS via ${rssMethod()}`,
+        `${firstMulti ? mib(firstMulti.layerBytes) : 0} MiB each; ${o.runs} runs each; peak RSS and CPU via ${rssMethod()}`,
     );
     for (const n of notes) console.log(`note: ${n}`);
     results = await runRegistryCases(cases(o, inputs, src, kimg, skopeo), o.runs);
 
     console.log('\n' + machineLine({ skopeo: skopeoVersion }, revision));
-    console.log('\n' + table(results, 'skopeo', { peerCheck: true }));
+    console.log('\n' + table(results, 'skopeo', { peerCheck: true, cpu: true }));
+    if (results.some((r) => r.references?.length))
+      console.log(
+        'reference rows are not tools: their numbers sit in the kimg columns, their ratio is to skopeo',
+      );
+    const cpuLines = registryCpuLines(results);
+    if (cpuLines.length) console.log('\n' + cpuLines.join('\n'));
     if (results.some((r) => r.countAt)) console.log('\n' + requestsTable(results));
     writeJson(o.json, {
       benchmark: 'copy',
@@ -402,6 +512,11 @@ export async function run(argv: string[]): Promise<number> {
       kimg: revision,
       peers: { skopeo: skopeoVersion },
       rssMethod: rssMethod(),
+      registryCpu: {
+        how: '/proc/PID/stat utime+stime before and after each timed run; PID = the listener of the registry port',
+        clockTicks: clockTicks(),
+        pidFound: src.pid !== null,
+      },
       params: { ...o, workdir: undefined, json: undefined },
       inputs: { single: inputs.single, multi: inputs.multi },
       notes,
@@ -415,6 +530,8 @@ export async function run(argv: string[]): Promise<number> {
       if (!entry.startsWith('input')) rmrf(path.join(o.workdir, entry));
     }
   }
-  const failed = results.some((r) => Object.keys(r.errors).length > 0);
+  const failed = results.some(
+    (r) => Object.keys(r.errors).length > 0 || (r.references ?? []).some((x) => x.error),
+  );
   return failed ? 1 : 0;
 }

@@ -284,7 +284,7 @@ export async function run(argv: string[]): Promise<number> {
     results.push(r);
   }
 
-  console.log('\n' + table(results, 'skopeo'));
+  console.log('\n' + table(results, 'skopeo', { cpu: true }));
   const skopeoVersion = (await capture(skopeo, ['--version'])).trim();
   writeJson(o.json, {
     benchmark: 'load-save',

@@ -251,7 +251,7 @@ export async function run(argv: string[]): Promise<number> {
     results = await runRegistryCases(cases(o, inputs, pullRegistry, kimg, skopeo), o.runs);
 
     console.log('\n' + machineLine({ skopeo: skopeoVersion }, revision));
-    console.log('\n' + table(results, 'skopeo', { peerCheck: true }));
+    console.log('\n' + table(results, 'skopeo', { peerCheck: true, cpu: true }));
     const flat = flatness(results, o.sizesMiB);
     if (flat.length) console.log('\n' + flat.join('\n'));
     writeJson(o.json, {

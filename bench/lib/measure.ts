@@ -8,9 +8,23 @@ export interface Sample {
   seconds: number;
   /** Peak resident set size of the command's process, bytes; null when it could not be read. */
   peakRssBytes: number | null;
+  /**
+   * CPU seconds in user and kernel mode of the command and the children it waited for (GNU time's %U and %S,
+   * from wait4's rusage); null without GNU time (the proc-poll fallback cannot see them). Optional so that
+   * samples made elsewhere (build.ts copies fields) stay valid.
+   */
+  userSeconds?: number | null;
+  systemSeconds?: number | null;
+  /** CPU seconds used meanwhile by other processes watched by the caller (e.g. the registries; registries.ts). */
+  registryCpuSeconds?: Record<string, number | null>;
 }
 
-/** How peak RSS is read: GNU time's %M (wait4 rusage, exact), else polling /proc/PID/status VmHWM. */
+/** user + system CPU seconds of a sample, or null when they were not measured. */
+export function cpuSeconds(s: Sample): number | null {
+  return s.userSeconds == null || s.systemSeconds == null ? null : s.userSeconds + s.systemSeconds;
+}
+
+/** How peak RSS (and CPU) is read: GNU time's %U %S %M (wait4 rusage, exact), else polling VmHWM (no CPU). */
 export type RssMethod = 'gnu-time' | 'proc-poll';
 
 const GNU_TIME = '/usr/bin/time';
@@ -43,7 +57,7 @@ function readVmHwmBytes(pid: number): number | null {
  * when it exits non-zero, so a broken run never becomes a number in the table.
  */
 export function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
-  return measureOutput(cmd, args, env).then(({ seconds, peakRssBytes }) => ({ seconds, peakRssBytes }));
+  return measureOutput(cmd, args, env).then(({ stdout: _stdout, ...sample }) => sample);
 }
 
 /** measure(), also returning the command's whole stdout (for commands whose report is checked afterwards). */
@@ -55,7 +69,7 @@ export function measureOutput(
   const method = rssMethod();
   const timeFile = path.join(os.tmpdir(), `kimg-bench-time-${process.pid}-${Date.now()}.txt`);
   const [file, argv] =
-    method === 'gnu-time' ? [GNU_TIME, ['-f', '%M', '-o', timeFile, cmd, ...args]] : [cmd, args];
+    method === 'gnu-time' ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, cmd, ...args]] : [cmd, args];
 
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -88,22 +102,39 @@ export function measureOutput(
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (poller) clearInterval(poller);
       let peakRssBytes = polledPeak;
+      let userSeconds: number | null = null;
+      let systemSeconds: number | null = null;
       if (method === 'gnu-time') {
-        try {
-          const kb = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop());
-          peakRssBytes = Number.isFinite(kb) ? kb * 1024 : null;
-        } catch {
-          peakRssBytes = null;
-        }
+        // The last line is the format's ('Command exited with non-zero status N' may come before it).
+        const last = readOr(timeFile, '').trim().split('\n').pop() ?? '';
+        const [user, sys, kb] = last.trim().split(/\s+/).map(Number);
+        const ok = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
+        peakRssBytes = ok(kb) ? kb * 1024 : null;
+        userSeconds = ok(user) ? user : null;
+        systemSeconds = ok(sys) ? sys : null;
         fs.rmSync(timeFile, { force: true });
       }
       if (code !== 0) {
         reject(new Error(`${cmd} ${args.join(' ')} exited ${code ?? signal}:\n${tail.trim()}`));
         return;
       }
-      resolve({ seconds, peakRssBytes, stdout: Buffer.concat(stdout).toString('utf8') });
+      resolve({
+        seconds,
+        peakRssBytes,
+        userSeconds,
+        systemSeconds,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+      });
     });
   });
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
 }
 
 /** Runs a command for its stdout (setup and checks, never timed). */

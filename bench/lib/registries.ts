@@ -8,7 +8,8 @@ import { startFaultProxy, type FaultProxy, type ProxyRequestRecord } from '../..
 import { startRegistry, type RunningRegistry } from '../../test/harness/registry';
 import { removeTempDirs } from '../../test/harness/temp';
 import { capture, measure, Sample } from './measure';
-import { CaseResult, ratio, summarize, ToolResult } from './report';
+import { listenerPid, processCpuSeconds } from './proc';
+import { CaseResult, ratio, ReferenceResult, summarize, ToolResult } from './report';
 import { rmrf } from './paths';
 
 /** A docker-registry on 127.0.0.1, optionally behind the harness's counting proxy. */
@@ -20,6 +21,11 @@ export interface BenchRegistry {
   url: string;
   /** Requests seen by the proxy (null when not counted). */
   requests: ProxyRequestRecord[] | null;
+  /**
+   * The docker-registry process, for its CPU time (/proc/PID/stat). The harness's handle does not expose the
+   * child, so it is the process listening on the registry's port; null when /proc did not say.
+   */
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -37,6 +43,7 @@ export async function startBenchRegistry(
     directHost: reg.host,
     url: reg.url,
     requests: proxy ? proxy.requests : null,
+    pid: listenerPid(Number(new URL(reg.url).port), 'docker-registry'),
     async stop() {
       await proxy?.stop();
       await reg.stop();
@@ -127,6 +134,8 @@ export interface Trial {
   check?: () => Promise<string>;
   /** Requests the counting proxy saw (counted runs only). */
   requests?: () => ProxyRequestRecord[];
+  /** Registries whose CPU seconds during the timed command go into the sample, by role ('src', 'dst'). */
+  registries?: Record<string, BenchRegistry>;
   done?: () => Promise<void>;
 }
 
@@ -137,6 +146,8 @@ export interface RegistryCase {
   name: string;
   kimg: TrialFactory | null;
   peer: TrialFactory | null;
+  /** Reference programs ("floors") timed like the tools, interleaved with them; not counted. */
+  references?: { name: string; trial: TrialFactory }[];
   /** Where the counting run puts the proxy, for the requests table ('dst' or 'src'); none: not counted. */
   countAt?: 'dst' | 'src';
 }
@@ -147,13 +158,30 @@ export interface RegistryCaseResult extends CaseResult {
   requests?: { kimg?: RequestCounts; skopeo?: RequestCounts };
 }
 
+/** CPU seconds of each registry's process now, by role (null: no pid, or it could not be read). */
+function registryCpu(regs: Record<string, BenchRegistry> | undefined): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [role, reg] of Object.entries(regs ?? {}))
+    out[role] = reg.pid === null ? null : processCpuSeconds(reg.pid);
+  return out;
+}
+
 async function runTrial(
   factory: TrialFactory,
   counted: boolean,
 ): Promise<{ sample: Sample; check?: string; requests?: RequestCounts }> {
   const trial = await factory({ counted });
   try {
+    const before = registryCpu(trial.registries);
     const sample = await measure(trial.cmd, trial.args, trial.env);
+    const after = registryCpu(trial.registries);
+    if (trial.registries) {
+      sample.registryCpuSeconds = {};
+      for (const [role, b] of Object.entries(before)) {
+        const a = after[role];
+        sample.registryCpuSeconds[role] = a != null && b != null ? Math.round((a - b) * 1000) / 1000 : null;
+      }
+    }
     const check = trial.check
       ? await trial.check().catch((e: Error) => `check failed: ${e.message.split('\n')[0]}`)
       : undefined;
@@ -172,19 +200,23 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * counting proxy. A tool that fails once is not run again in that case.
  */
 export async function runRegistryCase(c: RegistryCase, runs: number): Promise<RegistryCaseResult> {
-  const tools = { kimg: c.kimg, peer: c.peer };
-  const samples = { kimg: [] as Sample[], peer: [] as Sample[] };
-  const checks = { kimg: [] as string[], peer: [] as string[] };
-  const errs: { kimg?: string; peer?: string } = {};
+  // Participants: the two tools, then the references ('ref:NAME'); the first runner rotates every run (with
+  // only the two tools: alternates), so warm caches and background noise fall on each of them in turn.
+  const tools: Record<string, TrialFactory | null> = { kimg: c.kimg, peer: c.peer };
+  for (const r of c.references ?? []) tools[`ref:${r.name}`] = r.trial;
+  const names = Object.keys(tools);
+  const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const checks: Record<string, string[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const errs: Record<string, string> = {};
   for (let i = 0; i < runs; i++) {
-    const order: ('kimg' | 'peer')[] = i % 2 === 0 ? ['kimg', 'peer'] : ['peer', 'kimg'];
+    const order = names.map((_, j) => names[(i + j) % names.length] as string);
     for (const who of order) {
       const factory = tools[who];
       if (!factory || errs[who]) continue;
       try {
         const r = await runTrial(factory, false);
-        samples[who].push(r.sample);
-        if (r.check !== undefined) checks[who].push(r.check);
+        (samples[who] as Sample[]).push(r.sample);
+        if (r.check !== undefined) (checks[who] as string[]).push(r.check);
       } catch (e) {
         errs[who] = errorText(e);
       }
@@ -197,29 +229,36 @@ export async function runRegistryCase(c: RegistryCase, runs: number): Promise<Re
       if (!factory || errs[who]) continue;
       try {
         const r = await runTrial(factory, true);
-        if (r.check !== undefined) checks[who].push(r.check);
+        if (r.check !== undefined) (checks[who] as string[]).push(r.check);
         requests[who === 'peer' ? 'skopeo' : 'kimg'] = r.requests;
       } catch (e) {
         errs[who] = `counted run: ${errorText(e)}`;
       }
     }
   }
-  const result = (who: 'kimg' | 'peer'): ToolResult | null => {
-    if (!tools[who] || errs[who] || !samples[who].length) return null;
+  const result = (who: string): ToolResult | null => {
+    const s = samples[who] ?? [];
+    if (!tools[who] || errs[who] || !s.length) return null;
     const distinct = [...new Set(checks[who])];
-    return summarize(samples[who], distinct.length ? distinct.join('; ') : undefined);
+    return summarize(s, distinct.length ? distinct.join('; ') : undefined);
   };
   const kimg = result('kimg');
   const peer = result('peer');
   const errors: Record<string, string> = {};
   if (errs.kimg) errors.kimg = errs.kimg;
   if (errs.peer) errors.skopeo = errs.peer;
+  const references: ReferenceResult[] = (c.references ?? []).map(({ name }) => {
+    const r = result(`ref:${name}`);
+    const error = errs[`ref:${name}`];
+    return { name, result: r, ratio: ratio(r, peer), ...(error ? { error } : {}) };
+  });
   return {
     name: c.name,
     kimg,
     peer,
     ratio: ratio(kimg, peer),
     errors,
+    ...(references.length ? { references } : {}),
     ...(c.countAt ? { countAt: c.countAt, requests } : {}),
   };
 }
@@ -234,11 +273,14 @@ export async function runRegistryCases(cases: RegistryCase[], runs: number): Pro
       [
         r.kimg && `kimg ${r.kimg.medianSeconds.toFixed(2)} s`,
         r.peer && `skopeo ${r.peer.medianSeconds.toFixed(2)} s`,
+        ...(r.references ?? []).map((x) => x.result && `${x.name} ${x.result.medianSeconds.toFixed(2)} s`),
       ]
         .filter(Boolean)
         .join(', ') || 'no result',
     );
     for (const [tool, msg] of Object.entries(r.errors)) console.error(`  ${tool} failed: ${msg}`);
+    for (const x of r.references ?? [])
+      if (x.error) console.error(`  reference ${x.name} failed: ${x.error}`);
     results.push(r);
   }
   return results;

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { median, Sample } from './measure';
+import { cpuSeconds, median, Sample } from './measure';
 
 /** The results of one tool on one case. */
 export interface ToolResult {
@@ -10,6 +10,10 @@ export interface ToolResult {
   medianSeconds: number;
   /** Largest peak RSS over the samples, MiB. */
   peakRssMiB: number | null;
+  /** Median over the samples of user + system CPU seconds (null without GNU time). */
+  cpuSeconds: number | null;
+  /** Median CPU seconds of each watched registry ('src', 'dst') during the samples, when measured. */
+  registryCpuSeconds?: Record<string, number>;
   /** Outcome of the untimed correctness check on the tool's output, if the case has one. */
   check?: string;
 }
@@ -22,14 +26,35 @@ export interface CaseResult {
   ratio: number | null;
   /** First error of each tool that failed, by tool name ('kimg', 'skopeo'). */
   errors?: Record<string, string>;
+  /** Reference rows ("floors"): not tools, measuring sticks run on the same case (copy.ts). */
+  references?: ReferenceResult[];
+}
+
+/** A reference measured like a tool; `ratio` is its median time / the peer's. */
+export interface ReferenceResult {
+  name: string;
+  result: ToolResult | null;
+  ratio: number | null;
+  error?: string;
 }
 
 export function summarize(samples: Sample[], check?: string): ToolResult {
   const rss = samples.map((s) => s.peakRssBytes).filter((x): x is number => x !== null);
+  const cpu = samples.map(cpuSeconds).filter((x): x is number => x !== null);
+  const registryCpu: Record<string, number> = {};
+  for (const role of new Set(samples.flatMap((s) => Object.keys(s.registryCpuSeconds ?? {})))) {
+    const xs = samples
+      .map((s) => s.registryCpuSeconds?.[role])
+      .filter((x): x is number => typeof x === 'number');
+    if (xs.length) registryCpu[role] = median(xs);
+  }
   return {
     samples,
     medianSeconds: median(samples.map((s) => s.seconds)),
     peakRssMiB: rss.length ? Math.max(...rss) / 2 ** 20 : null,
+    // Only when every sample has it: a median over some samples would not describe the same runs as the time.
+    cpuSeconds: cpu.length && cpu.length === samples.length ? Math.round(median(cpu) * 1000) / 1000 : null,
+    ...(Object.keys(registryCpu).length ? { registryCpuSeconds: registryCpu } : {}),
     ...(check !== undefined ? { check } : {}),
   };
 }
@@ -41,25 +66,48 @@ export function ratio(kimg: ToolResult | null, peer: ToolResult | null): number 
 const fmt = (x: number | null | undefined, digits: number, suffix = '') =>
   x === null || x === undefined ? 'n/a' : x.toFixed(digits) + suffix;
 
-/** A plain-text table, also valid Markdown, so it can be pasted into docs/benchmarks.md as is. */
-export function table(cases: CaseResult[], peerName: string, opts: { peerCheck?: boolean } = {}): string {
+/**
+ * A plain-text table, also valid Markdown, so it can be pasted into docs/benchmarks.md as is. `cpu` adds the
+ * median CPU seconds (user + system) of each tool. A case's references follow it as rows named `reference: …`,
+ * their numbers in the kimg columns and their ratio to the peer in the ratio column.
+ */
+export function table(
+  cases: CaseResult[],
+  peerName: string,
+  opts: { peerCheck?: boolean; cpu?: boolean } = {},
+): string {
+  const cpu = opts.cpu ?? false;
   const head = [
     'case',
     'kimg s',
     `${peerName} s`,
     `kimg/${peerName}`,
+    ...(cpu ? ['kimg CPU s', `${peerName} CPU s`] : []),
     'kimg RSS MiB',
     `${peerName} RSS MiB`,
     'check',
   ];
-  const rows = cases.map((c) => [
-    c.name,
-    fmt(c.kimg?.medianSeconds, 2),
-    fmt(c.peer?.medianSeconds, 2),
-    fmt(c.ratio, 2, 'x'),
-    fmt(c.kimg?.peakRssMiB, 0),
-    fmt(c.peer?.peakRssMiB, 0),
-    checkCell(c, peerName, opts.peerCheck ?? false),
+  const rows = cases.flatMap((c) => [
+    [
+      c.name,
+      fmt(c.kimg?.medianSeconds, 2),
+      fmt(c.peer?.medianSeconds, 2),
+      fmt(c.ratio, 2, 'x'),
+      ...(cpu ? [fmt(c.kimg?.cpuSeconds, 2), fmt(c.peer?.cpuSeconds, 2)] : []),
+      fmt(c.kimg?.peakRssMiB, 0),
+      fmt(c.peer?.peakRssMiB, 0),
+      checkCell(c, peerName, opts.peerCheck ?? false),
+    ],
+    ...(c.references ?? []).map((r) => [
+      `reference: ${r.name}`,
+      fmt(r.result?.medianSeconds, 2),
+      '-',
+      fmt(r.ratio, 2, 'x'),
+      ...(cpu ? [fmt(r.result?.cpuSeconds, 2), '-'] : []),
+      fmt(r.result?.peakRssMiB, 0),
+      '-',
+      r.error ? 'FAILED' : (r.result?.check ?? '-'),
+    ]),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { deferZodLocales } from './zod-locales';
 
 /**
  * Start-up helpers. Loading zod costs ~30 ms (it pulls in every locale), which `kimg images`, `--help` and other
@@ -7,6 +8,7 @@ import type { z } from 'zod';
 
 /** zod's `z`, loaded on the first call (require caches it). */
 export function zod(): typeof z {
+  deferZodLocales();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   return (require('zod') as typeof import('zod')).z;
 }
