@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import {
   certDir,
   kimg,
@@ -9,7 +9,10 @@ import {
   removeTempDirs,
   skopeo,
   startRegistry,
+  type Access,
+  type GrantFunction,
   type RunningRegistry,
+  type TestUser,
 } from '../harness';
 import { writeRandomImage, type FixtureImage } from '../fixtures/random-image';
 
@@ -91,5 +94,104 @@ describe('docker:// with htpasswd + TLS', () => {
       { root },
     );
     expect(insecure.code).toBe(0);
+  });
+});
+
+// `kimg login HOST/NAMESPACE` writes a containers-auth.json(5) namespace key, as `podman login quay.io/org`
+// does, and every command then uses the login of each repository's most specific key: one `kimg copy` reads
+// a/x as alice and writes b/y as bob. The token server grants alice only a/* and bob only b/*, so the copy
+// succeeds only if each repository's requests carry its own login.
+describe('namespace logins', () => {
+  const alice: TestUser = { username: 'alice', password: 'alice-cli-5e2a9c' };
+  const bob: TestUser = { username: 'bob', password: 'bob-cli-81f3d0' };
+  const grant: GrantFunction = (user, requested) =>
+    requested.map((access): Access => {
+      const own = user !== undefined && access.type === 'repository' && access.name.startsWith(`${user[0]}/`);
+      return { ...access, actions: own ? access.actions.filter((a) => a === 'pull' || a === 'push') : [] };
+    });
+  let tokenRegistry: RunningRegistry;
+  let nsAuthfile: string;
+  const loginTo = (place: string, user: TestUser, file: string) =>
+    kimg(['login', place, '-u', user.username, '--password-stdin', '--authfile', file], {
+      input: user.password,
+    });
+
+  beforeAll(async () => {
+    tokenRegistry = await startRegistry({ auth: 'token', users: [alice, bob], grant });
+    nsAuthfile = join(await makeTempDir('kimg-ns-'), 'auth.json');
+  });
+  afterAll(async () => {
+    await tokenRegistry?.stop();
+  });
+
+  it('login HOST/NAMESPACE saves a namespace key; copy uses each repository its own login', async () => {
+    const host = tokenRegistry.host;
+    for (const [place, user] of [
+      [`${host}/a`, alice],
+      [`${host}/b`, bob],
+    ] as const) {
+      const result = await loginTo(place, user, nsAuthfile);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`credentials for ${place} saved in ${nsAuthfile}`);
+    }
+    const saved = JSON.parse(await readFile(nsAuthfile, 'utf8')) as { auths: Record<string, unknown> };
+    expect(Object.keys(saved.auths).sort()).toEqual([`${host}/a`, `${host}/b`]);
+
+    const server = tokenRegistry.tokenServer;
+    if (!server) throw new Error('no token server');
+    server.requests.splice(0);
+    const flags = ['--authfile', nsAuthfile];
+    await kimgOk(['copy', `oci:${layout}:1`, `docker://${host}/a/x:1`, ...flags], { root });
+    const copied = await kimgOk(
+      ['copy', `docker://${host}/a/x:1`, `docker://${host}/b/y:1`, ...flags, '--format', 'json'],
+      { root },
+    );
+    expect(copied.stdout + copied.stderr).not.toContain(bob.password);
+    // Each token request was made with the login of the repository it was for; a mount from a/x into b/y
+    // goes with bob's login (the destination's), which cannot read a/x: refused, then uploaded instead.
+    const who = server.requests.map((r) => ({
+      user: r.user,
+      namespaces: [...new Set(r.scopes.map((scope) => scope.split(':')[1]?.split('/')[0]))].sort().join(','),
+    }));
+    expect(who.length).toBeGreaterThanOrEqual(2);
+    for (const request of who) {
+      expect(request).toEqual({
+        user: request.namespaces.includes('b') ? 'bob' : 'alice',
+        namespaces: request.namespaces,
+      });
+    }
+    expect(who.map((r) => r.user)).toEqual(expect.arrayContaining(['alice', 'bob']));
+
+    // skopeo reads the namespace keys we wrote the same way.
+    const inspected = await skopeo([
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--authfile',
+      nsAuthfile,
+      `docker://${host}/b/y:1`,
+    ]);
+    expect(inspected).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(inspected.stdout).schemaVersion).toBe(2);
+
+    // logout HOST/NAMESPACE removes that key only; b/y is then read anonymously and refused.
+    const out = await kimgOk(['logout', `${host}/b`, ...flags]);
+    expect(out.stdout).toContain(`Removed login credentials for ${host}/b`);
+    const left = JSON.parse(await readFile(nsAuthfile, 'utf8')) as { auths: Record<string, unknown> };
+    expect(Object.keys(left.auths)).toEqual([`${host}/a`]);
+    const refused = await kimg(['inspect', `docker://${host}/b/y:1`, ...flags], { root });
+    expect(refused.code).toBe(1);
+  });
+
+  it('keeps every entry when 8 logins write one auth file at once (locked read-modify-write)', async () => {
+    const authfile = join(await makeTempDir('kimg-ns-race-'), 'auth.json');
+    const places = Array.from({ length: 8 }, (_, i) => `${tokenRegistry.host}/ns${i}`);
+    const results = await Promise.all(places.map((place) => loginTo(place, alice, authfile)));
+    expect(results.map((r) => r.code)).toEqual(places.map(() => 0));
+    const saved = JSON.parse(await readFile(authfile, 'utf8')) as { auths: Record<string, unknown> };
+    expect(Object.keys(saved.auths).sort()).toEqual(places);
+    expect((await stat(authfile)).mode & 0o777).toBe(0o600);
+    // The lock (auth.json.lock) is gone, and so is every temp file.
+    expect(await readdir(dirname(authfile))).toEqual(['auth.json']);
   });
 });

@@ -36,7 +36,8 @@ describe('htpasswd + TLS registry', () => {
     const certDir = await certDirFor(registry.caCertPem as string);
     const user = registry.users[0] as { username: string; password: string };
     const { client, events } = testClient({
-      credentials: async (host) => (host === registry.host ? user : undefined),
+      // Asked per place: `HOST` for the login check, `HOST/secure/app` for the repository's requests.
+      credentials: async (place) => (place.split('/')[0] === registry.host ? user : undefined),
       tls: (host) => resolveTlsConfig(host, { certDir }),
     });
     try {

@@ -1,5 +1,12 @@
 import { Readable } from 'node:stream';
-import { contentRangeStart, HostLimiter, readLimited, ScopeSet, TokenCache } from '../../src/registry';
+import {
+  contentRangeStart,
+  credentialId,
+  HostLimiter,
+  readLimited,
+  ScopeSet,
+  TokenCache,
+} from '../../src/registry';
 import { uploadedBytes } from '../../src/registry/client/chunked-upload';
 import { nextLink } from '../../src/registry/client/pagination';
 import { TOKEN_EXPIRY_MARGIN_MS } from '../../src/registry/auth/token-cache';
@@ -21,28 +28,52 @@ describe('scopes', () => {
 });
 
 describe('TokenCache', () => {
+  const key = (realm: string, service: string | undefined, account = 'alice') => ({
+    realm,
+    service,
+    account,
+  });
+
   it('serves a token while it covers the scopes and is not about to expire', () => {
     let now = 0;
     const cache = new TokenCache(() => now);
-    cache.put('realm', 'svc', { token: 't1', expiresAt: 60_000, scopes: ['repository:a:pull,push'] });
-    expect(cache.get('realm', 'svc', ['repository:a:pull'])?.token).toBe('t1');
-    expect(cache.get('realm', 'other', ['repository:a:pull'])).toBeUndefined();
-    expect(cache.get('realm', 'svc', ['repository:b:pull'])).toBeUndefined();
+    cache.put(key('realm', 'svc'), { token: 't1', expiresAt: 60_000, scopes: ['repository:a:pull,push'] });
+    expect(cache.get(key('realm', 'svc'), ['repository:a:pull'])?.token).toBe('t1');
+    expect(cache.get(key('realm', 'other'), ['repository:a:pull'])).toBeUndefined();
+    expect(cache.get(key('realm', 'svc'), ['repository:b:pull'])).toBeUndefined();
     now = 60_000 - TOKEN_EXPIRY_MARGIN_MS; // refreshed before it runs out (between chunks of a long upload)
-    expect(cache.get('realm', 'svc', ['repository:a:pull'])).toBeUndefined();
+    expect(cache.get(key('realm', 'svc'), ['repository:a:pull'])).toBeUndefined();
   });
 
   it('forgets a refused token', () => {
     const cache = new TokenCache(() => 0);
-    cache.put('r', undefined, {
+    cache.put(key('r', undefined), {
       token: 't',
       expiresAt: 1e9,
       scopes: ['repository:a:pull'],
       refreshToken: 'rt',
     });
-    expect(cache.refreshToken('r', undefined)).toBe('rt');
-    cache.invalidate('r', undefined, 't');
-    expect(cache.get('r', undefined, ['repository:a:pull'])).toBeUndefined();
+    expect(cache.refreshToken(key('r', undefined))).toBe('rt');
+    cache.invalidate(key('r', undefined), 't');
+    expect(cache.get(key('r', undefined), ['repository:a:pull'])).toBeUndefined();
+  });
+
+  it('never hands a token or refresh token one login obtained to another login', () => {
+    const cache = new TokenCache(() => 0);
+    const token = { token: 't', expiresAt: 1e9, scopes: ['repository:a:pull,push'], refreshToken: 'rt' };
+    cache.put(key('r', 's', credentialId({ username: 'alice', password: 'pa' })), token);
+    expect(cache.get(key('r', 's', credentialId({ username: 'alice', password: 'pa' })), [])).toBe(token);
+    for (const other of [
+      { username: 'bob', password: 'pa' },
+      { username: 'alice', password: 'other' },
+      { identityToken: 'pa', username: 'alice' },
+      undefined,
+    ]) {
+      expect(cache.get(key('r', 's', credentialId(other)), ['repository:a:pull'])).toBeUndefined();
+      expect(cache.refreshToken(key('r', 's', credentialId(other)))).toBeUndefined();
+    }
+    // The id is a digest: the cache key holds no password.
+    expect(credentialId({ username: 'alice', password: 'pa' })).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

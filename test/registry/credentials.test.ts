@@ -1,5 +1,6 @@
-import { open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as lockfile from 'proper-lockfile';
 import { isKimgError } from '../../src/errors';
 import { createCredentialStore, normalizeRegistryKey } from '../../src/registry/credentials';
 import { removeTempDirs } from '../harness';
@@ -244,6 +245,47 @@ describe('store and erase', () => {
       .catch((e: unknown) => e);
     expect(isKimgError(err, 'IO_ERROR')).toBe(true);
     expect((err as Error).message).toContain('XDG_RUNTIME_DIR');
+  });
+
+  it('serializes parallel stores and erases on one file under FILE.lock, keeping every entry', async () => {
+    const box = await makeAuthSandbox();
+    const store = createCredentialStore({ env: box.env });
+    const hosts = Array.from({ length: 12 }, (_, i) => `h${i}.example`);
+    await Promise.all(hosts.map((host) => store.store(host, { username: 'u', password: 'p' })));
+    expect(Object.keys((await readJson(box.paths.runtime)).auths as object).sort()).toEqual(
+      [...hosts].sort(),
+    );
+    await Promise.all(hosts.slice(0, 6).map((host) => store.erase(host)));
+    expect(Object.keys((await readJson(box.paths.runtime)).auths as object).sort()).toEqual(
+      hosts.slice(6).sort(),
+    );
+    expect(await readdir(join(box.env.XDG_RUNTIME_DIR as string, 'containers'))).toEqual(['auth.json']);
+  });
+
+  it('waits for a live lock holder, and takes over the lock of a killed one', async () => {
+    const box = await makeAuthSandbox();
+    const store = createCredentialStore({ env: box.env });
+    await store.store('first.example', { username: 'u', password: 'p' });
+    const release = await lockfile.lock(box.paths.runtime, { realpath: false });
+    let stored = false;
+    const waiting = store
+      .store('second.example', { username: 'u', password: 'p' })
+      .then(() => (stored = true));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(stored).toBe(false);
+    await release();
+    await waiting;
+    // A lock left by a process killed mid-login: older than the stale limit, taken over.
+    await mkdir(`${box.paths.runtime}.lock`);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${box.paths.runtime}.lock`, old, old);
+    await store.store('third.example', { username: 'u', password: 'p' });
+    expect(Object.keys((await readJson(box.paths.runtime)).auths as object)).toEqual([
+      'first.example',
+      'second.example',
+      'third.example',
+    ]);
+    expect(await readdir(join(box.env.XDG_RUNTIME_DIR as string, 'containers'))).toEqual(['auth.json']);
   });
 
   it('erases every spelling of the registry and nothing else', async () => {

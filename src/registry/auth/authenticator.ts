@@ -2,22 +2,39 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { KimgError } from '../../errors';
 import type { HttpTransport } from '../http/transport';
 import { parseChallenges, preferredChallenge, type Challenge } from './challenge';
-import { basicAuthorization, hasPassword, type Credential, type CredentialLookup } from './credential';
+import {
+  basicAuthorization,
+  credentialId,
+  hasPassword,
+  type Credential,
+  type CredentialLookup,
+} from './credential';
 import { ScopeSet } from './scope';
 import { fetchToken } from './token';
-import type { CachedToken, TokenCache } from './token-cache';
+import type { CachedToken, TokenCache, TokenKey } from './token-cache';
+
+/** The login of a place on the registry (`host/ns/repo`, or `host`): what the lookup answered, and its id. */
+interface Account {
+  credential: Credential | undefined;
+  /** credentialId(credential): the token cache key part, shared by every place with the same login. */
+  id: string;
+}
 
 /**
  * Authorization for one registry origin. Learns the challenge from the ping (or any 401), then answers
- * "which Authorization header for these scopes?" — Basic credentials for htpasswd registries, a cached or new
- * Bearer token otherwise. Scopes accumulate per resource (token.md: a client MAY ask for several), so after a
- * push to `a/b` the same token serves pulls of `a/b`, and a mount asks once for `pull` on the source plus
- * `pull,push` on the destination.
+ * "which Authorization header for these scopes, for this place?" — Basic credentials for htpasswd registries,
+ * a cached or new Bearer token otherwise. The place (`host/ns/repo`, or `host` for registry-wide requests)
+ * picks the login, since auth.json namespace keys may give two repositories of one registry two logins;
+ * tokens are cached per login. Scopes accumulate per login and resource (token.md: a client MAY ask for
+ * several), so after a push to `a/b` the same token serves pulls of `a/b`, and a mount asks once for `pull` on
+ * the source plus `pull,push` on the destination.
  */
 export class Authenticator {
   private challenge: Challenge | undefined;
-  private readonly wanted = new ScopeSet();
-  private credential: Promise<Credential | undefined> | undefined;
+  /** One lookup per client and place, remembered: a credential helper is a process spawn. */
+  private readonly accounts = new Map<string, Promise<Account>>();
+  /** Scopes asked for so far, per login (credentialId). */
+  private readonly wanted = new Map<string, ScopeSet>();
   private readonly inflight = new Map<string, Promise<CachedToken>>();
 
   constructor(
@@ -40,18 +57,29 @@ export class Authenticator {
     return this.challenge?.scheme;
   }
 
-  private lookup(): Promise<Credential | undefined> {
-    // One lookup per client and host: a credential helper is a process spawn.
-    this.credential ??= this.credentials(this.registry.host);
-    return this.credential;
+  private account(place: string): Promise<Account> {
+    let account = this.accounts.get(place);
+    if (!account) {
+      account = this.credentials(place).then((credential) => ({ credential, id: credentialId(credential) }));
+      this.accounts.set(place, account);
+    }
+    return account;
   }
 
-  /** The Authorization value for a request to the registry needing `scopes`, or undefined (anonymous). */
-  async authorization(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+  /**
+   * The Authorization value for a request for `place` (`host/ns/repo` or `host`) needing `scopes`, or
+   * undefined (anonymous).
+   */
+  async authorization(
+    place: string,
+    scopes: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const challenge = this.challenge;
     if (!challenge) return undefined;
     if (challenge.scheme === 'basic') {
-      const credential = await this.lookup();
+      // htpasswd registries get the credentials on every request: the place's own login, every time.
+      const { credential } = await this.account(place);
       return hasPassword(credential) ? basicAuthorization(credential) : undefined;
     }
     if (challenge.scheme !== 'bearer') return undefined;
@@ -62,51 +90,57 @@ export class Authenticator {
         `${this.registry.host} asked for a Bearer token without naming a realm`,
       );
     }
-    const service = challenge.params.service;
-    const cached = this.tokens.get(realm, service, scopes);
+    const account = await this.account(place);
+    const key: TokenKey = { realm, service: challenge.params.service, account: account.id };
+    const cached = this.tokens.get(key, scopes);
     if (cached) return `Bearer ${cached.token}`;
-    this.wanted.addAll(scopes);
+    let wanted = this.wanted.get(account.id);
+    if (!wanted) this.wanted.set(account.id, (wanted = new ScopeSet()));
+    wanted.addAll(scopes);
     const request = new ScopeSet(scopes);
     for (const scope of scopes) {
       const resource = scope.slice(0, scope.lastIndexOf(':'));
-      request.add(`${resource}:${this.wanted.actionsOf(resource).join(',')}`);
+      request.add(`${resource}:${wanted.actionsOf(resource).join(',')}`);
     }
     const scopeList = request.toArray();
     // Parallel requests needing the same token (4 layer HEADs at the start of a push) share one token request.
-    const key = `${realm} ${service ?? ''} ${scopeList.join(' ')}`;
-    let pending = this.inflight.get(key);
+    const id = `${realm} ${key.service ?? ''} ${account.id} ${scopeList.join(' ')}`;
+    let pending = this.inflight.get(id);
     if (!pending) {
-      pending = this.fetch(realm, service, scopeList, signal).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
+      pending = this.fetch(key, account.credential, scopeList, signal).finally(() =>
+        this.inflight.delete(id),
+      );
+      this.inflight.set(id, pending);
     }
     return `Bearer ${(await pending).token}`;
   }
 
   private async fetch(
-    realm: string,
-    service: string | undefined,
+    key: TokenKey,
+    credential: Credential | undefined,
     scopes: string[],
     signal?: AbortSignal,
   ): Promise<CachedToken> {
     const token = await fetchToken(this.transport, {
-      realm,
-      service,
+      realm: key.realm,
+      service: key.service,
       scopes,
-      credential: await this.lookup(),
-      refreshToken: this.tokens.refreshToken(realm, service),
+      credential,
+      refreshToken: this.tokens.refreshToken(key),
       registry: this.registry,
       realmHttpAllowed: this.realmHttpAllowed,
       signal,
     });
-    this.tokens.put(realm, service, token);
+    this.tokens.put(key, token);
     return token;
   }
 
   /**
-   * After a 401 to `sent`: forget the refused token, take the new challenge (its `scope` names what the registry
-   * wants, e.g. on `insufficient_scope`), and say whether one more try can succeed.
+   * After a 401 to `sent` (a request for `place`): forget the refused token, take the new challenge (its `scope`
+   * names what the registry wants, e.g. on `insufficient_scope`), and say whether one more try can succeed.
    */
   async retryAfterUnauthorized(
+    place: string,
     headers: IncomingHttpHeaders,
     sent: string | undefined,
     scopes: string[],
@@ -114,13 +148,16 @@ export class Authenticator {
     const before = this.challenge;
     if (!this.learn(headers)) return false;
     const challenge = this.challenge as Challenge;
+    const { credential, id } = await this.account(place);
     if (challenge.scheme === 'basic') {
       // Credentials we already sent were refused; without credentials there is nothing to add.
-      return sent === undefined && hasPassword(await this.lookup());
+      return sent === undefined && hasPassword(credential);
     }
     if (challenge.scheme !== 'bearer' || !challenge.params.realm) return false;
-    if (sent?.startsWith('Bearer '))
-      this.tokens.invalidate(challenge.params.realm, challenge.params.service, sent.slice(7));
+    if (sent?.startsWith('Bearer ')) {
+      const key = { realm: challenge.params.realm, service: challenge.params.service, account: id };
+      this.tokens.invalidate(key, sent.slice(7));
+    }
     const asked = challenge.params.scope;
     if (asked) for (const scope of asked.split(' ')) if (!scopes.includes(scope)) scopes.push(scope);
     return sent === undefined || before?.scheme !== 'bearer' || sent.startsWith('Bearer ');

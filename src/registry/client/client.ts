@@ -39,20 +39,23 @@ export class RegistryClient {
     this.tokens = options.tokenCache ?? new TokenCache();
   }
 
-  private session(domain: string): RegistrySession {
+  /**
+   * The session of `domain`'s host, speaking for `place` (default: the registry itself). Logins are looked up
+   * under the name users log in with (`docker.io`, `quay.io/org/app`), not the API host.
+   */
+  private session(domain: string, place: string = domain): RegistrySession {
     const host = apiHost(domain);
     let session = this.sessions.get(host);
     if (!session) {
       session = new RegistrySession(host, {
         transport: this.transport,
-        // Credentials are stored under the name users log in with (docker.io), not the API host.
-        credentials: (h) => (this.options.credentials ?? anonymous)(h === host ? domain : h),
+        credentials: this.options.credentials ?? anonymous,
         tokens: this.tokens,
         scheme: this.options.scheme ?? loopbackHttpAllowed,
       });
       this.sessions.set(host, session);
     }
-    return session;
+    return session.forPlace(place);
   }
 
   /** `GET /v2/`: checks the registry is reachable and speaks the distribution API; learns its auth scheme. */
@@ -79,10 +82,14 @@ export class RegistryClient {
     await discard(response.body);
   }
 
-  /** A repository handle; `push: true` asks for push rights up front (one token for HEAD, POST and PUT). */
+  /**
+   * A repository handle; `push: true` asks for push rights up front (one token for HEAD, POST and PUT). Its
+   * requests carry the login of `domain/name`, so a namespace key (`quay.io/org`) in auth.json applies to the
+   * repositories under it, and a host key (docker's config.json has only those) to all of them.
+   */
   repository(domain: string, name: string, options: { push?: boolean } = {}): Repository {
     return new Repository({
-      session: this.session(domain),
+      session: this.session(domain, `${domain}/${name}`),
       domain,
       name,
       scopes: [repositoryScope(name, options.push ? ['pull', 'push'] : ['pull'])],

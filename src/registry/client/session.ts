@@ -53,23 +53,45 @@ export function apiHost(domain: string): string {
   return domain === 'docker.io' || domain === 'index.docker.io' ? 'registry-1.docker.io' : domain;
 }
 
-/** One registry host: its resolved scheme, its authenticator, and requests with auth and error mapping. */
-export class RegistrySession {
-  private origin: Promise<URL> | undefined;
-  private auth: Authenticator | undefined;
+/** What every view of one host shares: the scheme and origin found by the ping, and the authenticator. */
+interface HostState {
+  origin?: Promise<URL>;
+  auth?: Authenticator;
+}
 
+/**
+ * One registry host: its resolved scheme, its authenticator, and requests with auth and error mapping. A
+ * session speaks for one place on the host, `place` (the host itself, or `host/ns/repo` from forPlace()),
+ * whose login its requests carry; all places of a host share the ping, the challenge and the token cache.
+ */
+export class RegistrySession {
   constructor(
     readonly host: string,
     private readonly parts: SessionParts,
+    /** Whose login the requests use, as auth.json keys spell it: `docker.io`, `quay.io/org/app`. */
+    readonly place: string = host,
+    private readonly state: HostState = {},
   ) {}
+
+  /**
+   * The same host, speaking for `place` (`domain/name` for a repository): auth.json namespace keys make the
+   * login a per-repository choice (containers-auth.json(5); skopeo and podman look it up per image).
+   */
+  forPlace(place: string): RegistrySession {
+    return new RegistrySession(this.host, this.parts, place, this.state);
+  }
 
   /** `GET /v2/` (distribution-spec "end-1"): finds the scheme and the auth challenge. Done once per host. */
   ping(signal?: AbortSignal): Promise<URL> {
-    if (!this.origin) {
-      this.origin = this.resolve(signal);
-      this.origin.catch(() => (this.origin = undefined));
+    const state = this.state;
+    if (!state.origin) {
+      const origin = this.resolve(signal);
+      state.origin = origin;
+      origin.catch(() => {
+        if (state.origin === origin) state.origin = undefined;
+      });
     }
-    return this.origin;
+    return state.origin;
   }
 
   private async resolve(signal?: AbortSignal): Promise<URL> {
@@ -91,14 +113,15 @@ export class RegistrySession {
       signal,
       retry,
     });
-    this.auth = new Authenticator(
+    const auth = new Authenticator(
       origin,
       this.parts.transport,
       this.parts.credentials,
       this.parts.tokens,
       async (host) => (await this.parts.scheme(host)) !== 'https',
     );
-    if (response.status === 401) this.auth.learn(response.headers);
+    this.state.auth = auth;
+    if (response.status === 401) auth.learn(response.headers);
     if (response.status === 200 || response.status === 401) {
       await discard(response.body);
       return origin;
@@ -112,7 +135,7 @@ export class RegistrySession {
   /** Sends a request to this registry with auth; retries once after a 401 with a new challenge or scope. */
   async request(req: RegistryRequest): Promise<HttpResponse> {
     const origin = await this.ping(req.signal);
-    const auth = this.auth as Authenticator;
+    const auth = this.state.auth as Authenticator;
     const url = typeof req.path === 'string' ? new URL(req.path, origin) : req.path;
     const scopes = [...req.scopes];
     for (let attempt = 0; ; attempt++) {
@@ -128,12 +151,14 @@ export class RegistrySession {
         // Credentials only ever go to the registry's own origin: not to a redirect target, not to an upload
         // Location on another host (blob storage, CDN).
         authorize: async (hop) => {
-          sent = sameOrigin(hop, origin) ? await auth.authorization(scopes, req.signal) : undefined;
+          sent = sameOrigin(hop, origin)
+            ? await auth.authorization(this.place, scopes, req.signal)
+            : undefined;
           return sent;
         },
       });
       if (response.status === 401 && attempt === 0 && sameOrigin(response.url, origin)) {
-        if (await auth.retryAfterUnauthorized(response.headers, sent, scopes)) {
+        if (await auth.retryAfterUnauthorized(this.place, response.headers, sent, scopes)) {
           await discard(response.body);
           continue;
         }

@@ -57,7 +57,11 @@ export async function startUpload(
       path: withMount ? path : paths.uploads(ctx.name),
       headers: { 'content-length': '0' },
       lane: 'small',
-      // Mounting needs pull on the source too; asking for both at once keeps it to one token.
+      // Mounting needs pull on the source too; asking for both at once keeps it to one token. That token is
+      // asked for with the destination's login even when auth.json gives the source another one (ctx.session
+      // speaks for the destination), as containers/image does (one client, the destination's credentials, with
+      // the source as an extra scope): one request carries one Authorization. When that login cannot read the
+      // source, the registry does not mount and opens an upload instead (or refuses: handled below).
       scopes: withMount && mount ? [...ctx.scopes, `repository:${mount.from}:pull`] : ctx.scopes,
       expect: withMount ? [201, 202, 401, 403, 404] : [202],
       context: { what: `starting an upload to ${label(ctx)}`, notFound: 'NAME_UNKNOWN' },

@@ -3,6 +3,7 @@ import { KimgError } from '../../errors';
 import type { AuthEntry, AuthFile } from './auth-file';
 import { decodeAuthEntry, encodeAuthEntry } from './auth-file';
 import { readAuthFile, writeAuthFile } from './auth-file-io';
+import { withAuthFileLock } from './auth-file-lock';
 import { authFileLocations, type AuthFileLocation } from './auth-paths';
 import {
   helperErase,
@@ -68,43 +69,52 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
       return undefined;
     },
 
+    // store and erase are locked read-modify-writes (auth-file-lock.ts): two logins at once keep both entries.
     async store(registry, credentials, call) {
       const target = locations.write;
       await checkWritable(locations.writeRequiresDir);
-      const file = (await readAuthFile(target)) ?? {};
-      const helper = helperFor(file, registry, true);
-      if (helper) {
-        rejectNamespace(registry, helper);
-        await helperStore(helper, registry, credentials, context(target.path, call));
-        return `credential helper: ${HELPER_PROGRAM_PREFIX}${helper}`;
-      }
-      const auths = { ...(file.auths ?? {}) };
-      const removed = removeEntries(auths, registry);
-      // Reuse the spelling already in the file; otherwise write the one the file's own tool writes.
-      const key = removed[0]?.key ?? newKey(registry, target);
-      const { auth: _auth, identitytoken: _token, ...kept } = removed[0]?.value ?? {};
-      auths[key] = { ...kept, ...encodeAuthEntry(credentials) };
-      await writeAuthFile(target.path, { ...file, auths });
-      return target.path;
+      return withAuthFileLock(target.path, async (assertHeld) => {
+        const file = (await readAuthFile(target)) ?? {};
+        const helper = helperFor(file, registry, true);
+        if (helper) {
+          rejectNamespace(registry, helper);
+          await helperStore(helper, registry, credentials, context(target.path, call));
+          return `credential helper: ${HELPER_PROGRAM_PREFIX}${helper}`;
+        }
+        const auths = { ...(file.auths ?? {}) };
+        const removed = removeEntries(auths, registry);
+        // Reuse the spelling already in the file; otherwise write the one the file's own tool writes.
+        const key = removed[0]?.key ?? newKey(registry, target);
+        const { auth: _auth, identitytoken: _token, ...kept } = removed[0]?.value ?? {};
+        auths[key] = { ...kept, ...encodeAuthEntry(credentials) };
+        assertHeld();
+        await writeAuthFile(target.path, { ...file, auths });
+        return target.path;
+      });
     },
 
     async erase(registry, call) {
       const target = locations.write;
-      const file = await readAuthFile(target);
-      if (!file) return false;
-      let erased = false;
-      const helper = helperFor(file, registry, true);
-      if (helper) {
-        rejectNamespace(registry, helper);
-        erased = await helperErase(helper, registry, context(target.path, call));
-      }
-      const auths = { ...(file.auths ?? {}) };
-      // docker logout with a credsStore also drops the `{}` placeholder docker login left in `auths`.
-      if (removeEntries(auths, registry).length > 0) {
-        await writeAuthFile(target.path, { ...file, auths });
-        erased = true;
-      }
-      return erased;
+      // No file, nothing to erase: no lock (nor directory for it) to make.
+      if (!(await readAuthFile(target))) return false;
+      return withAuthFileLock(target.path, async (assertHeld) => {
+        const file = await readAuthFile(target);
+        if (!file) return false;
+        let erased = false;
+        const helper = helperFor(file, registry, true);
+        if (helper) {
+          rejectNamespace(registry, helper);
+          erased = await helperErase(helper, registry, context(target.path, call));
+        }
+        const auths = { ...(file.auths ?? {}) };
+        // docker logout with a credsStore also drops the `{}` placeholder docker login left in `auths`.
+        if (removeEntries(auths, registry).length > 0) {
+          assertHeld();
+          await writeAuthFile(target.path, { ...file, auths });
+          erased = true;
+        }
+        return erased;
+      });
     },
   };
 }
