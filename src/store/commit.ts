@@ -22,7 +22,8 @@ export interface PendingRoot {
  *   1. check that the whole graph of every root (tagged or untagged) is in blobs/ ∪ staged (else BLOB_UNKNOWN and
  *      nothing changes: no blob moved, index.json untouched);
  *   2. rename staged blobs into blobs/ (they were fsynced when staged; a blob already there is skipped —
- *      content addressing makes the two files identical);
+ *      content addressing makes the two files identical). Blobs the transaction reused are staged as links
+ *      (Ingest.pin), so one a concurrent prune deleted since is put back here;
  *   3. apply the tags to a fresh read of index.json and replace it atomically (OciLayout.update).
  * A SIGKILL between 2 and 3 leaves unreferenced blobs, which prune removes; never an entry without its blobs.
  */

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { isVerified, parseDigest, VerifyingStream } from '../digest';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
-import { makeDirectory } from './fs-atomic';
+import { makeDirectory, pathExists } from './fs-atomic';
 
 /**
  * Bytes buffered ahead of the file: while one write is in the kernel, the chunks arriving meanwhile (64 KiB
@@ -66,6 +66,22 @@ export interface IngestOwner {
 export const OWNER_FILE = 'owner.json';
 
 /**
+ * Where link(2) is refused but the blob may well be there (a file system without hard links, a store we may
+ * read but not write, fs.protected_hardlinks, a full disk): `pin` then answers with a stat, unpinned.
+ */
+const UNPINNABLE = new Set([
+  'EPERM',
+  'EACCES',
+  'EROFS',
+  'ENOTSUP',
+  'EOPNOTSUPP',
+  'EMLINK',
+  'EXDEV',
+  'ENOSPC',
+  'EDQUOT',
+]);
+
+/**
  * One transaction's staging area, `<root>/.kimg/ingest/<txid>/`. Blobs are written here (verified as they
  * stream, fsynced) and only renamed into blobs/ by commit, so nothing unverified ever sits in blobs/ and an
  * aborted or killed transaction leaves only this folder, which prune removes.
@@ -89,11 +105,39 @@ export class Ingest {
     return this.staged.get(digest);
   }
 
+  /**
+   * A transaction's `exists`: whether the blob is staged here or is `file` (its path in the layout's blobs/).
+   * A blob found there is pinned: hard-linked into the staging dir as if it had been staged, so a prune in
+   * another process that deletes it as unreferenced before our commit removes only its blobs/ name — commit then
+   * renames the link back (it renames staged blobs unless blobs/ has them). The content entered blobs/ verified,
+   * so the link is as trusted as a staged file. link(2) is atomic: it fails with ENOENT if the blob is gone,
+   * which is the answer "absent" (the bytes get copied). Cost: one link(2) instead of a stat per reused blob,
+   * one unlink when the dir is removed. Where linking is refused (UNPINNABLE) the answer is a stat, unpinned:
+   * the race with prune is back there, and commit reports it as BLOB_UNKNOWN.
+   */
+  async pin(digest: string, file: string): Promise<boolean> {
+    if (this.staged.has(digest)) return true;
+    // Nothing to pin and no staging dir yet: answer without creating one (a target that is only read).
+    if (!this.created && !(await pathExists(file))) return false;
+    const final = this.fileFor(digest);
+    try {
+      await this.ensureDir();
+      await fs.link(file, final);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOENT') return false;
+      if (UNPINNABLE.has(code)) return pathExists(file);
+      // EEXIST: this transaction staged or pinned it meanwhile; only complete files ever get that name.
+      if (code !== 'EEXIST') throw err;
+    }
+    this.staged.set(digest, final);
+    return true;
+  }
+
   /** Streams `content` into the staging dir through a VerifyingStream; on any failure the partial file is gone. */
   async stage(desc: Descriptor, content: Readable, signal?: AbortSignal): Promise<void> {
     await this.ensureDir();
-    const { algorithm, encoded } = parseDigest(desc.digest);
-    const final = join(this.dir, `${algorithm}-${encoded}`);
+    const final = this.fileFor(desc.digest);
     const partial = `${final}.partial-${randomBytes(4).toString('hex')}`;
     const handle = await fs.open(partial, 'wx', 0o644);
     try {
@@ -152,6 +196,11 @@ export class Ingest {
     this.staged.clear();
     if (this.created) await fs.rm(this.dir, { recursive: true, force: true });
     this.created = false;
+  }
+
+  private fileFor(digest: string): string {
+    const { algorithm, encoded } = parseDigest(digest);
+    return join(this.dir, `${algorithm}-${encoded}`);
   }
 
   private async ensureDir(): Promise<void> {

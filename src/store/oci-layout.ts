@@ -83,10 +83,6 @@ export class OciLayout {
     return descriptorOf(entry);
   }
 
-  async hasBlob(digest: string): Promise<boolean> {
-    return pathExists(this.paths.blob(digest));
-  }
-
   /** The blob's bytes through a VerifyingStream; opened before returning so a missing blob rejects here. */
   fetch(desc: Descriptor, file = this.paths.blob(desc.digest)): Promise<Readable> {
     return openVerifiedFile(file, desc, this.description);

@@ -8,7 +8,7 @@ import type { IoOptions, NamedImage, TagOptions, Target } from '../types';
  * staged and verified in `.kimg/ingest/<txid>/`, tags are remembered, and nothing is visible to readers until
  * `commit`. After commit or abort the target can start a new transaction. Reads see committed state, except
  * that `exists` and `fetch` also see this transaction's staged blobs (the copy engine may read back a manifest
- * it pushed).
+ * it pushed). A blob `exists` finds in the layout is pinned into the transaction (store/ingest.ts `pin`).
  */
 export class LayoutTarget implements Target {
   private ingest: Ingest;
@@ -26,8 +26,9 @@ export class LayoutTarget implements Target {
     return this.layout.fetch(desc, this.ingest.stagedPath(desc.digest));
   }
 
+  /** A blob the layout has is pinned for this transaction, so a concurrent prune cannot fail the commit. */
   async exists(desc: Descriptor, _options?: IoOptions): Promise<boolean> {
-    return this.ingest.blobs.has(desc.digest) || this.layout.hasBlob(desc.digest);
+    return this.ingest.pin(desc.digest, this.layout.paths.blob(desc.digest));
   }
 
   resolve(ref: string | undefined, _options?: IoOptions): Promise<Descriptor> {
