@@ -26,7 +26,7 @@ export function createRegistryClient(
   const store = createCredentialStore({ authfile: flags.authfile });
   return new RegistryClient({
     // `extra.credentials` replaces the credential files (kimg login checks only the credentials it was given).
-    credentials: (host) => store.get(host),
+    credentials: (place) => store.get(place), // `host` or `host/namespace/repo` (auth.json namespace keys)
     ...extra,
     // Asked once per origin: the client keeps one connection pool per origin.
     tls: (host) => resolveTlsConfig(host, { certDir: flags.certDir, tlsVerify: flags.tlsVerify }),
