@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { OWNER_FILE, type IngestOwner } from './ingest';
+import { parseIngestDirName, thisHostTag } from './ingest-name';
 
 /**
  * Whether an ingest dir is a leftover: its owner process is gone (same host only — a pid means nothing on
@@ -13,11 +14,15 @@ export async function isStaleIngest(dir: string, now: Date, maxAgeMs: number): P
   if (owner && owner.hostname === hostname() && !isProcessAlive(owner.pid)) return true;
   try {
     const age = now.getTime() - (await newestMtime(dir));
-    // A writer killed between creating its dir and writing owner.json leaves no owner file; the dir name starts
-    // with its pid (Ingest names it `<pid>-<random>`). After a short grace — a live writer on another host
-    // sharing the store writes owner.json within microseconds — a dead pid there marks a leftover too.
-    const namedPid = owner ? undefined : pidFromName(dir);
-    if (namedPid !== undefined && age > OWNERLESS_GRACE_MS && !isProcessAlive(namedPid)) return true;
+    // A writer killed between creating its dir and writing owner.json leaves no owner file; the dir's name says
+    // who made it (ingest-name.ts). Made on this host by a dead pid: a leftover at once. An older name without a
+    // host tag: after a short grace — a live writer on another host sharing the store writes owner.json within
+    // microseconds — a dead pid there marks a leftover too. Made on another host: only age tells.
+    const named = owner ? undefined : parseIngestDirName(basename(dir));
+    if (named && !isProcessAlive(named.pid)) {
+      if (named.hostTag === thisHostTag()) return true;
+      if (named.hostTag === undefined && age > OWNERLESS_GRACE_MS) return true;
+    }
     return age > maxAgeMs;
   } catch (err) {
     // Its transaction committed or aborted while we looked: gone already, nothing to sweep.
@@ -26,13 +31,8 @@ export async function isStaleIngest(dir: string, now: Date, maxAgeMs: number): P
   }
 }
 
-/** How long an ingest dir without owner.json is left alone before its name's pid is trusted. */
+/** How long an ingest dir without owner.json and without a host tag in its name is left alone. */
 export const OWNERLESS_GRACE_MS = 2_000;
-
-function pidFromName(dir: string): number | undefined {
-  const match = /^(\d+)-[0-9a-f]+$/.exec(basename(dir));
-  return match ? Number(match[1]) : undefined;
-}
 
 export function isProcessAlive(pid: number): boolean {
   try {

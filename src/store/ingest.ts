@@ -8,6 +8,7 @@ import { isVerified, parseDigest, VerifyingStream } from '../digest';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
 import { makeDirectory, pathExists } from './fs-atomic';
+import { newIngestDirName } from './ingest-name';
 
 /**
  * Bytes buffered ahead of the file: while one write is in the kernel, the chunks arriving meanwhile (64 KiB
@@ -93,7 +94,7 @@ export class Ingest {
   private created = false;
 
   constructor(paths: LayoutPaths) {
-    this.dir = join(paths.ingestDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    this.dir = join(paths.ingestDir, newIngestDirName());
   }
 
   /** Digest → staged file path, for every blob whose content has been verified. */

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
+import { newIngestDirName, thisHostTag } from '../../src/store/ingest-name';
 import { join } from 'node:path';
 import { REF_NAME_ANNOTATION } from '../../src/manifest';
 import { openLocalStore, type LocalStore } from '../../src/transport/local';
@@ -202,5 +203,25 @@ describe('index.json edits', () => {
     const later = await store.prune({ now: new Date(Date.now() + 10_000) });
     expect(later.removedIngests).toBe(1);
     expect(await fs.readdir(ingest)).toEqual([`${process.pid}-00bb`]);
+  });
+
+  it('an ownerless dir named by a dead pid of this host goes at once; one from another host only by age', async () => {
+    const a = await sourceImage({ seed: 31 });
+    const { root, store } = await storeWith({ image: a, name: 'a' });
+    const ingest = join(root, '.kimg', 'ingest');
+    const here = thisHostTag();
+    const elsewhere = here === '00000000' ? '11111111' : '00000000';
+    // As Ingest names them (`<pid>-<host tag>-<random>`); 4194305 is above Linux's pid_max: a dead writer.
+    await fs.mkdir(join(ingest, `4194305-${here}-00aa`), { recursive: true });
+    await fs.mkdir(join(ingest, `4194305-${elsewhere}-00bb`));
+    await fs.mkdir(join(ingest, `${process.pid}-${here}-00cc`));
+    expect((await store.prune()).removedIngests).toBe(1);
+    expect((await fs.readdir(ingest)).sort()).toEqual([
+      `${process.pid}-${here}-00cc`,
+      `4194305-${elsewhere}-00bb`,
+    ]);
+    const later = await store.prune({ now: new Date(Date.now() + 2 * 60 * 60 * 1000) });
+    expect(later.removedIngests).toBe(2);
+    expect(newIngestDirName()).toMatch(new RegExp(`^${process.pid}-${here}-[0-9a-f]{12}$`));
   });
 });
