@@ -97,6 +97,59 @@ describe('docker-archive source', () => {
   });
 });
 
+describe('legacy docker save archives (<id>/layer.tar)', () => {
+  it('take an uncompressed layer digest from the config diff ID without hashing, and fail the fetch of a layer that lies', async () => {
+    const layout = await makeTempDir();
+    const image = await writeRandomImage(layout, { seed: 22, layers: 2, compression: 'none' });
+    const blob = (digest: string) => readFile(join(layout, 'blobs/sha256', digest.slice(7)));
+    const layers = await Promise.all(image.layers.map((l) => blob(l.digest)));
+    const corrupt = Buffer.from(layers[1]!);
+    corrupt[600] = (corrupt[600] as number) ^ 0xff; // inside the first file's content: still a valid tar
+    const archive = (second: Buffer) =>
+      tarOf([
+        { name: `${image.configDigest.slice(7)}.json`, content: Buffer.from(layersConfig) },
+        { name: 'one/layer.tar', content: layers[0]! },
+        { name: 'two/layer.tar', content: second },
+        {
+          name: 'manifest.json',
+          content: Buffer.from(
+            JSON.stringify([
+              {
+                Config: `${image.configDigest.slice(7)}.json`,
+                RepoTags: ['legacy:1'],
+                Layers: ['one/layer.tar', 'two/layer.tar'],
+              },
+            ]),
+          ),
+        },
+      ]);
+    const layersConfig = await blob(image.configDigest);
+    const dir = await makeTempDir();
+    await writeFile(join(dir, 'good.tar'), await archive(layers[1]!));
+    await writeFile(join(dir, 'bad.tar'), await archive(corrupt));
+
+    for (const name of ['good.tar', 'bad.tar']) {
+      const source = await DockerArchiveSource.open(join(dir, name));
+      const desc = await source.resolve('legacy:1');
+      const manifest = JSON.parse(Buffer.concat(await (await source.fetch(desc)).toArray()).toString()) as {
+        layers: { digest: string }[];
+      };
+      // Both archives yield the same manifest: the digests are the diff IDs, whatever the bytes say.
+      expect(manifest.layers.map((l) => l.digest)).toEqual(image.layers.map((l) => l.diffId));
+      const second = { mediaType: MediaType.OciLayer, digest: image.layers[1]!.diffId, size: corrupt.length };
+      if (name === 'good.tar') {
+        expect(Buffer.concat(await (await source.fetch(second)).toArray()).equals(layers[1]!)).toBe(true);
+      } else {
+        await expect((await source.fetch(second)).toArray()).rejects.toMatchObject({
+          code: 'DIGEST_MISMATCH',
+          message: expect.stringContaining('two/layer.tar'),
+        });
+      }
+      await source.close();
+    }
+  });
+});
+
 describe('docker-archive destination and the real dockerd', () => {
   it('writes archives docker load accepts, and reads docker save output back (plain and gzipped)', async () => {
     const layout = await makeTempDir();

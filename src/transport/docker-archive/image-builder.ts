@@ -28,7 +28,8 @@ export async function buildImage(
   tar: TarIndex,
   item: DockerManifestItem,
   stored: () => Promise<StoredManifest[]>,
-  describe: (path: string) => Promise<MemberBlob> = (path) => describeMember(tar, path),
+  describe: (path: string, diffId: string | undefined) => Promise<MemberBlob> = (path, diffId) =>
+    describeMember(tar, path, diffId),
 ): Promise<ArchiveImage> {
   const configEntry = tar.get(item.Config);
   if (!configEntry || configEntry.type !== 'file') {
@@ -57,7 +58,7 @@ export async function buildImage(
     );
   }
   const layers: MemberBlob[] = [];
-  for (const path of item.Layers) layers.push(await describe(path));
+  for (const [i, path] of item.Layers.entries()) layers.push(await describe(path, config.rootfs.diff_ids[i]));
 
   const members = new Map<string, string>([
     [configDigest, configEntry.name],

@@ -130,7 +130,7 @@ export class DockerArchiveSource implements ReadOnlyTarget {
         this.tar,
         item,
         () => (this.storedManifests ??= readStoredManifests(this.tar)),
-        (path) => this.layer(path),
+        (path, diffId) => this.layer(path, diffId),
       ).then(
         (image) => (this.built.push(image), image),
         (err: unknown) => {
@@ -143,12 +143,12 @@ export class DockerArchiveSource implements ReadOnlyTarget {
     return pending;
   }
 
-  /** Layers shared by several images (or linked, as docker save does) are hashed once. */
-  private layer(path: string): Promise<MemberBlob> {
-    const key = this.tar.get(path)?.name ?? path;
+  /** Layers shared by several images (or linked, as docker save does) are described (or hashed) once. */
+  private layer(path: string, diffId: string | undefined): Promise<MemberBlob> {
+    const key = `${this.tar.get(path)?.name ?? path}\n${diffId ?? ''}`;
     let pending = this.layers.get(key);
     if (!pending) {
-      pending = describeMember(this.tar, path);
+      pending = describeMember(this.tar, path, diffId);
       this.layers.set(key, pending);
     }
     return pending;
