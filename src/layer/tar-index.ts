@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { FILE_READ_CHUNK } from '../digest';
 import { KimgError } from '../errors';
 import { sniffCompression, SNIFF_BYTES } from './compression';
 import { decompressToTemp } from './decompress-archive';
@@ -92,7 +93,11 @@ export class TarIndex {
   openEntry(name: string): Readable {
     const entry = this.requireFile(name);
     if (entry.size === 0) return Readable.from([]);
-    return createReadStream(this.dataFile, { start: entry.offset, end: entry.offset + entry.size - 1 });
+    return createReadStream(this.dataFile, {
+      start: entry.offset,
+      end: entry.offset + entry.size - 1,
+      highWaterMark: FILE_READ_CHUNK,
+    });
   }
 
   /** Reads a small member whole (JSON metadata), refusing anything over `limit` bytes. */

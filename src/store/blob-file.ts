@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { VerifyingStream } from '../digest';
+import { FILE_READ_CHUNK, VerifyingStream } from '../digest';
 import { KimgError } from '../errors';
 import type { Descriptor } from '../manifest';
 
@@ -21,7 +21,7 @@ export async function openVerifiedFile(file: string, desc: Descriptor, where: st
       'the image is incomplete; copy it again',
     );
   }
-  const source = handle.createReadStream();
+  const source = handle.createReadStream({ highWaterMark: FILE_READ_CHUNK });
   const verifier = new VerifyingStream({
     digest: desc.digest,
     size: desc.size,

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Digest } from '../../digest';
+import { FILE_READ_CHUNK, type Digest } from '../../digest';
 import type { LayerEntry } from '../../layer';
 import { walkContext, type ContextEntry } from './context-walk';
 import { resolveSources, type CopyItem, type ResolveSourcesOptions, type SourceIndex } from './copy-sources';
@@ -11,9 +11,6 @@ export interface BuildContextOptions {
   /** An ignore file to use instead of `.kubefileignore` / `.sealignore` / `.dockerignore` (relative to `dir`). */
   ignoreFile?: string;
 }
-
-/** Read size for layer contents: large reads keep the compressor's blocks full with few system calls. */
-const READ_SIZE = 1 << 20;
 
 /**
  * The build context: a directory walked once (lstat + sorted names) with the ignore rules applied, never
@@ -60,7 +57,7 @@ export class BuildContext implements SourceIndex {
         mode: options.chmod ?? source.mode,
         mtime: source.mtime,
         ...(source.type === 'file'
-          ? { size: source.size, open: () => createReadStream(file, { highWaterMark: READ_SIZE }) }
+          ? { size: source.size, open: () => createReadStream(file, { highWaterMark: FILE_READ_CHUNK }) }
           : {}),
         ...(source.linkTarget !== undefined ? { linkTarget: source.linkTarget } : {}),
         ...(source.linkKey !== undefined ? { linkKey: source.linkKey } : {}),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../../digest';
+import { FILE_READ_CHUNK, type Digest } from '../../digest';
 import { sortKey } from '../../layer/layer-entry';
 import type { CopyItem } from './copy-sources';
 
@@ -58,7 +58,9 @@ async function contentDigests(
       const { source } = items[index] as CopyItem;
       if (source.type !== 'file') continue;
       const hash = createHash('sha256');
-      await pipeline(createReadStream(join(root, source.path), { highWaterMark: 1 << 20 }), hash, { signal });
+      await pipeline(createReadStream(join(root, source.path), { highWaterMark: FILE_READ_CHUNK }), hash, {
+        signal,
+      });
       digests[index] = hash.digest('hex');
     }
   };
