@@ -216,10 +216,9 @@ describe('index.json edits', () => {
     await fs.mkdir(join(ingest, `4194305-${elsewhere}-00bb`));
     await fs.mkdir(join(ingest, `${process.pid}-${here}-00cc`));
     expect((await store.prune()).removedIngests).toBe(1);
-    expect((await fs.readdir(ingest)).sort()).toEqual([
-      `${process.pid}-${here}-00cc`,
-      `4194305-${elsewhere}-00bb`,
-    ]);
+    expect((await fs.readdir(ingest)).sort()).toEqual(
+      [`${process.pid}-${here}-00cc`, `4194305-${elsewhere}-00bb`].sort(),
+    );
     const later = await store.prune({ now: new Date(Date.now() + 2 * 60 * 60 * 1000) });
     expect(later.removedIngests).toBe(2);
     expect(newIngestDirName()).toMatch(new RegExp(`^${process.pid}-${here}-[0-9a-f]{12}$`));
