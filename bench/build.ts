@@ -12,7 +12,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { describeFiles, diffFiles, PushedImage, readPushedImage } from './lib/image-files';
 import { capture, measure, measureOutput, median, rssMethod, Sample } from './lib/measure';
-import { kimgBinary, repoRoot, rmrf, which } from './lib/paths';
+import { kimgToMeasure, repoRoot, rmrf, requireTool, which } from './lib/paths';
 import { cleanupHarness, skopeoEnv, startBenchRegistry } from './lib/registries';
 import { kimgRevision, machineInfo, machineLine, writeJson } from './lib/report';
 import { prepareRootfsContext, RootfsContext } from './lib/rootfs-context';
@@ -306,17 +306,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const skopeo = which('skopeo');
-  if (!skopeo)
-    throw new Error('skopeo is not installed (apt-get install skopeo); it reads the pushed manifests');
-  if (!which('docker-registry'))
-    throw new Error('docker-registry is not installed (apt-get install docker-registry)');
-  const tools: Tools = { kimg: null, buildah: null, skopeo };
-  if (o.only !== 'buildah') {
-    const found = kimgBinary();
-    if (!found.bin) console.warn(`kimg: not measured: ${found.reason}`);
-    tools.kimg = found.bin;
-  }
+  const skopeo = requireTool('skopeo', 'it reads the pushed manifests');
+  requireTool('docker-registry', '');
+  const tools: Tools = { kimg: kimgToMeasure(o.only === 'buildah'), buildah: null, skopeo };
   if (o.only !== 'kimg') {
     tools.buildah = which('buildah');
     if (!tools.buildah) console.warn('buildah: not measured: not installed (apt-get install buildah)');

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { capture, measure, rssMethod, Sample } from './lib/measure';
-import { kimgBinary, rmrf, which } from './lib/paths';
+import { kimgToMeasure, rmrf, requireTool } from './lib/paths';
 import { writeRandomImage, RandomImage } from './lib/random-image';
 import { CaseResult, machineInfo, ratio, summarize, table, ToolResult, writeJson } from './lib/report';
 import { numberOption, onlyOption, sharedOptions } from './lib/options';
@@ -250,15 +250,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const skopeo = which('skopeo');
-  if (!skopeo)
-    throw new Error('skopeo is not installed (apt-get install skopeo); it makes the inputs and is the peer');
-  let kimg: string | null = null;
-  if (o.only !== 'skopeo') {
-    const found = kimgBinary();
-    if (!found.bin) console.warn(`kimg: not measured: ${found.reason}`);
-    kimg = found.bin;
-  }
+  const skopeo = requireTool('skopeo', 'it makes the inputs and is the peer');
+  const kimg = kimgToMeasure(o.only === 'skopeo');
   fs.mkdirSync(o.workdir, { recursive: true });
   const inputs = await prepareInputs(o, skopeo);
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { capture, rssMethod } from './lib/measure';
-import { kimgBinary, repoRoot, rmrf, which } from './lib/paths';
+import { kimgToMeasure, repoRoot, rmrf, requireTool } from './lib/paths';
 import { LayoutEntry, writeLayerBlob, writeLayout } from './lib/random-image';
 import {
   BenchRegistry,
@@ -216,16 +216,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const skopeo = which('skopeo');
-  if (!skopeo) throw new Error('skopeo is not installed (apt-get install skopeo); it is the peer');
-  if (!which('docker-registry'))
-    throw new Error('docker-registry is not installed (apt-get install docker-registry)');
-  let kimg: string | null = null;
-  if (o.only !== 'skopeo') {
-    const found = kimgBinary();
-    if (!found.bin) console.warn(`kimg: not measured: ${found.reason}`);
-    kimg = found.bin;
-  }
+  const skopeo = requireTool('skopeo', 'it is the peer');
+  requireTool('docker-registry', '');
+  const kimg = kimgToMeasure(o.only === 'skopeo');
   fs.mkdirSync(o.workdir, { recursive: true });
   const inputs: Input[] = [];
   for (const size of o.sizesMiB) inputs.push(await prepareInput(o, size));

@@ -26,6 +26,21 @@ export function kimgBinary(): { bin: string | null; reason?: string } {
   return { bin: path.join(root, 'bin', 'kimg') };
 }
 
+/** The kimg to measure, or null with a warning when none is built; null without looking when `skip`. */
+export function kimgToMeasure(skip: boolean): string | null {
+  if (skip) return null;
+  const found = kimgBinary();
+  if (!found.bin) console.warn(`kimg: not measured: ${found.reason}`);
+  return found.bin;
+}
+
+/** `name` on PATH, or an error naming its Debian package (`pkg`, default the name) and what the bench uses it for. */
+export function requireTool(name: string, why: string, pkg: string = name): string {
+  const found = which(name);
+  if (!found) throw new Error(`${name} is not installed (apt-get install ${pkg})${why ? `; ${why}` : ''}`);
+  return found;
+}
+
 /** First PATH entry holding an executable `name`, or null. */
 export function which(name: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/sbin'])) {

@@ -11,6 +11,7 @@ const SRC = resolve(__dirname, '..', '..', 'src');
 const LAYER_OF: Record<string, number> = {
   errors: 0,
   lazy: 0,
+  lock: 0,
   digest: 1,
   manifest: 1,
   reference: 1,

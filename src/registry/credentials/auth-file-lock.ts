@@ -1,14 +1,9 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import * as lockfile from 'proper-lockfile';
 import { KimgError } from '../../errors';
+import { withFileLock, type LockTiming } from '../../lock/file-lock';
 
-export interface AuthFileLockOptions {
-  /** Retry schedule while another process holds the lock (node-retry options, as proper-lockfile takes them). */
-  retries: { retries: number; factor: number; minTimeout: number; maxTimeout: number; randomize: boolean };
-  /** A lock not refreshed for this long belongs to a dead process and is taken over (proper-lockfile `stale`). */
-  staleMs: number;
-}
+export type AuthFileLockOptions = LockTiming;
 
 /**
  * A login holds the lock for one read and one small write (milliseconds; a credential helper's store a little
@@ -34,55 +29,38 @@ export async function withAuthFileLock<T>(
 ): Promise<T> {
   const target = await realpath(path).catch(() => path);
   const lockPath = `${target}.lock`;
-  let compromised: Error | undefined;
-  let release: () => Promise<void>;
-  try {
-    // The lock lives in the file's directory, which the first login creates (0700, like podman's containers/).
-    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    release = await lockfile.lock(target, {
-      lockfilePath: lockPath,
-      realpath: false,
-      retries: options.retries,
-      stale: options.staleMs,
-      onCompromised: (err) => {
-        compromised = err;
-      },
-    });
-  } catch (err) {
+  const lockError = (err: unknown): KimgError => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOCKED') {
-      throw new KimgError(
+      return new KimgError(
         'LOCK_FAILED',
         `cannot lock auth file ${path}: another process holds ${lockPath}`,
         `another kimg login or logout is writing it; retry when it is done, or remove ${lockPath} if none is running`,
         { cause: err },
       );
     }
-    throw new KimgError(
+    return new KimgError(
       'IO_ERROR',
       `cannot lock auth file ${path}: ${code ?? String(err)}`,
       'check the permissions of the file and its directory',
       { cause: err },
     );
-  }
-  // Checked before the write: a lock taken over while we waited (we were stopped past `staleMs`) may have let
-  // another writer in since our read, and writing now would drop its entry.
-  const assertHeld = (): void => {
-    if (compromised) {
-      throw new KimgError(
-        'LOCK_FAILED',
-        `lost the lock on auth file ${path}: ${compromised.message}`,
-        'retry',
-        {
-          cause: compromised,
-        },
-      );
-    }
   };
-  try {
-    return await fn(assertHeld);
-  } finally {
-    // A compromised lock may already be someone else's; releasing it would free their lock.
-    if (!compromised) await release().catch(() => undefined);
-  }
+  // The lock lives in the file's directory, which the first login creates (0700, like podman's containers/).
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    throw lockError(err);
+  });
+  // Checked before the write (assertHeld): a lock taken over while we waited (we were stopped past `staleMs`)
+  // may have let another writer in since our read, and writing now would drop its entry.
+  return withFileLock(
+    {
+      ...options,
+      file: target,
+      lockfilePath: lockPath,
+      lockError,
+      what: `auth file ${path}`,
+      lostHint: 'retry',
+    },
+    fn,
+  );
 }
