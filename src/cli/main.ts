@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { KimgError } from '../errors';
+import { installInterruptHandlers } from '../interrupt';
 import { commands } from './commands';
 import { ExitCode, reportError } from './exit';
 import { addGlobalOptions } from './global-options';
@@ -10,6 +11,8 @@ import { addGlobalOptions } from './global-options';
  */
 export async function main(args: string[]): Promise<void> {
   const debug = args.includes('--debug');
+  // SIGINT/SIGTERM: remove registered temp files and scratch dirs before exiting (interrupt/).
+  installInterruptHandlers();
   let parser = addGlobalOptions(yargs(args))
     .scriptName('kimg')
     .usage('$0 <command> [options]\n\nBuild, ship and install Kubernetes cluster images.')

@@ -12,3 +12,4 @@ export { applyTag, removeDigest, untagName } from './index-edits';
 export { fsyncDir, pathExists, writeFileAtomic } from './fs-atomic';
 export { isExternalBlob } from './graph';
 export { openVerifiedFile } from './blob-file';
+export { Scratch, TEMP_FILE_MARKER } from './scratch';

@@ -9,7 +9,7 @@ import { checkLayoutFile, ensureLayout } from './layout-file';
 import { withLayoutLock, type LockOptions } from './lock';
 import type { NamePolicy } from './name-policy';
 import { LayoutPaths } from './paths';
-import { pruneLayout, type PruneOptions, type PruneResult } from './prune';
+import { pruneLayout, sweepLeftovers, type PruneOptions, type PruneResult } from './prune';
 import { resolveIn, type Resolved } from './resolve';
 
 export interface OciLayoutOptions {
@@ -147,7 +147,12 @@ export class OciLayout {
 
   async prune(options: PruneOptions = {}): Promise<PruneResult> {
     if (!(await pathExists(this.paths.indexFile)))
-      return { removedBlobs: [], freedBytes: 0, removedEntries: 0, removedIngests: 0 };
+      return {
+        removedBlobs: [],
+        freedBytes: 0,
+        removedEntries: 0,
+        ...(await sweepLeftovers(this.paths, options)),
+      };
     // pruneLayout writes the index itself, before sweeping; update sees the same object and writes nothing.
     return this.update(async (index, assertHeld) => ({
       index,

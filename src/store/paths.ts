@@ -41,6 +41,15 @@ export class LayoutPaths {
     return join(this.kimgDir, 'ingest');
   }
 
+  /**
+   * Scratch space of commands that need room beyond a transaction's staging: a gzipped archive inflated for
+   * random access, a build's working files (store/scratch.ts). Each user has its own `<pid>-<host>-<random>` dir
+   * with an owner file, so prune removes those of dead processes.
+   */
+  get scratchDir(): string {
+    return join(this.kimgDir, 'scratch');
+  }
+
   /** proper-lockfile creates this as a directory (mkdir is atomic, also on NFS). */
   get lockFile(): string {
     return join(this.kimgDir, 'index.lock');

@@ -7,6 +7,7 @@ import { writeIndexFile, type IndexFile } from './index-file';
 import { isProcessAlive, isStaleIngest } from './ingest-gc';
 import { descriptorOf, removeUntagged } from './index-edits';
 import type { LayoutPaths } from './paths';
+import { removeScratchDir } from './scratch';
 
 export interface PruneOptions {
   /** Also drop untagged ("dangling") index entries first, as `podman image prune` does. Default true. */
@@ -23,6 +24,8 @@ export interface PruneResult {
   freedBytes: number;
   removedEntries: number;
   removedIngests: number;
+  /** Scratch dirs of dead commands (store/scratch.ts), with the temp files they adopted. */
+  removedScratch: number;
 }
 
 /**
@@ -47,7 +50,13 @@ export async function pruneLayout(
     read: (digest) => fs.readFile(paths.blob(digest)),
   });
   assertHeld();
-  const result: PruneResult = { removedBlobs: [], freedBytes: 0, removedEntries, removedIngests: 0 };
+  const result: PruneResult = {
+    removedBlobs: [],
+    freedBytes: 0,
+    removedEntries,
+    removedIngests: 0,
+    removedScratch: 0,
+  };
   for (const algorithm of await readDirOrEmpty(paths.blobsDir)) {
     for (const encoded of await readDirOrEmpty(join(paths.blobsDir, algorithm))) {
       const digest = `${algorithm}:${encoded}`;
@@ -73,12 +82,34 @@ export async function pruneLayout(
     if (writer !== undefined && !isProcessAlive(writer))
       await fs.rm(join(paths.kimgDir, name), { force: true });
   }
+  Object.assign(result, await sweepLeftovers(paths, options));
+  return result;
+}
+
+/**
+ * Ingest and scratch dirs of dead processes (a dead owner on this host, or an hour without a write), with the
+ * temp files a scratch dir adopted. Needs no lock (a live owner's dir is never stale) and no index, so prune also
+ * runs it on a store that has no index.json yet (a first load killed before its commit).
+ */
+export async function sweepLeftovers(
+  paths: LayoutPaths,
+  options: PruneOptions = {},
+): Promise<Pick<PruneResult, 'removedIngests' | 'removedScratch'>> {
   const now = options.now ?? new Date();
+  const maxAgeMs = options.ingestMaxAgeMs ?? DEFAULT_INGEST_MAX_AGE_MS;
+  const result = { removedIngests: 0, removedScratch: 0 };
   for (const name of await readDirOrEmpty(paths.ingestDir)) {
     const dir = join(paths.ingestDir, name);
-    if (await isStaleIngest(dir, now, options.ingestMaxAgeMs ?? DEFAULT_INGEST_MAX_AGE_MS)) {
+    if (await isStaleIngest(dir, now, maxAgeMs)) {
       await fs.rm(dir, { recursive: true, force: true });
       result.removedIngests += 1;
+    }
+  }
+  for (const name of await readDirOrEmpty(paths.scratchDir)) {
+    const dir = join(paths.scratchDir, name);
+    if (await isStaleIngest(dir, now, maxAgeMs)) {
+      await removeScratchDir(dir);
+      result.removedScratch += 1;
     }
   }
   return result;

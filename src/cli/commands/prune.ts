@@ -12,7 +12,9 @@ export const pruneCommand: CommandModule<GlobalOptions, GlobalOptions> = {
       const result = await store.prune();
       output.result(
         result,
-        () => `Removed ${result.removedBlobs.length} blob(s), freed ${formatBytes(result.freedBytes)}`,
+        () =>
+          `Removed ${result.removedBlobs.length} blob(s), freed ${formatBytes(result.freedBytes)}` +
+          (result.removedScratch > 0 ? `; removed ${result.removedScratch} leftover scratch dir(s)` : ''),
       );
     } finally {
       await store.close();

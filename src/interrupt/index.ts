@@ -1,0 +1,9 @@
+export {
+  installInterruptHandlers,
+  onInterrupt,
+  pendingCleanups,
+  removeOnInterrupt,
+  runCleanups,
+  SIGNAL_EXIT_CODES,
+  type Cleanup,
+} from './interrupt-cleanup';
