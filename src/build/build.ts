@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { ClusterLabels, type ClusterImageType } from '../cluster';
 import { KimgError } from '../errors';
 import { sourceDateEpoch, type LayerCompressionKind } from '../layer';
 import type { Descriptor, Platform } from '../manifest/descriptor';
@@ -20,11 +21,10 @@ import type { RunSpec } from './plan/types';
 import type { UrlClient } from '../registry/http/url-client';
 import { UrlSources } from './execute/url-sources';
 
-export const CLUSTER_IMAGE_TYPES = ['rootfs', 'application', 'patch'] as const;
-export type ClusterImageType = (typeof CLUSTER_IMAGE_TYPES)[number];
+export { CLUSTER_IMAGE_TYPES, type ClusterImageType } from '../cluster';
 
 /** The label sealos reads the image type from. */
-export const SEALOS_TYPE_LABEL = 'sealos.io.type';
+export const SEALOS_TYPE_LABEL = ClusterLabels.type;
 
 export interface BuildOptions {
   /** The build context directory. */

@@ -18,6 +18,7 @@ const LAYER_OF: Record<string, number> = {
   digest: 1,
   manifest: 1,
   reference: 1,
+  cluster: 1,
   store: 2,
   registry: 2,
   layer: 2,

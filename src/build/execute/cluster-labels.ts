@@ -1,29 +1,14 @@
+import { appRecordsSchema, ClusterLabels, readLabelRecord, type AppRecord } from '../../cluster';
 import { addLabels } from '../image/config-edits';
 import type { StageImage } from '../image/stage-image';
 import type { ConfigEdit } from '../plan/types';
 import { unknownApp, type EditContext } from './apply-config';
 
-/** docs/kubefile.md "How they are recorded in the image config". */
-export const Labels = {
-  apps: 'io.kimg.apps',
-  launch: 'io.kimg.launch',
-  kubeVersion: 'app.alpha.sealer.io/supported-kube-version',
-  cni: 'cluster.alpha.sealer.io/kube-cni',
-  csi: 'cluster.alpha.sealer.io/kube-csi',
-} as const;
-
-interface AppRecord {
-  name: string;
-  kind: 'app' | 'cni' | 'csi';
-  sources: string[];
-  cmds?: string[];
-  env?: Record<string, string>;
-}
-
 type ClusterEdit = Extract<ConfigEdit, { op: 'app' | 'appcmds' | 'appenv' | 'launch' | 'kubeversion' }>;
 
 /**
- * The sealer instructions as labels: the apps list is read back from the stage (so a base image's apps are
+ * The sealer instructions as labels (docs/kubefile.md "How they are recorded in the image config"; the keys and
+ * record schemas are cluster/'s): the apps list is read back from the stage (so a base image's apps are
  * merged, and APPCMDS/APPENV may name an app the base declared), edited, and written as JSON again.
  */
 export function applyClusterEdit(stage: StageImage, edit: ClusterEdit, ctx: EditContext): StageImage {
@@ -31,13 +16,13 @@ export function applyClusterEdit(stage: StageImage, edit: ClusterEdit, ctx: Edit
   const set = (values: Record<string, string>) => addLabels(stage, values, ctx.createdBy, ctx.created);
   switch (edit.op) {
     case 'kubeversion':
-      return set({ [Labels.kubeVersion]: edit.range });
+      return set({ [ClusterLabels.kubeVersion]: edit.range });
     case 'launch':
-      return set({ [Labels.launch]: JSON.stringify(edit.launch) });
+      return set({ [ClusterLabels.launch]: JSON.stringify(edit.launch) });
     case 'app': {
       const apps = readApps(labels).filter((app) => app.name !== edit.app.name);
       apps.push({ ...edit.app });
-      return set({ [Labels.apps]: JSON.stringify(apps), ...pluginLabels(apps) });
+      return set({ [ClusterLabels.apps]: JSON.stringify(apps), ...pluginLabels(apps) });
     }
     default: {
       const apps = readApps(labels);
@@ -50,18 +35,15 @@ export function applyClusterEdit(stage: StageImage, edit: ClusterEdit, ctx: Edit
         );
       if (edit.op === 'appcmds') app.cmds = edit.cmds;
       else app.env = { ...app.env, ...edit.env };
-      return set({ [Labels.apps]: JSON.stringify(apps) });
+      return set({ [ClusterLabels.apps]: JSON.stringify(apps) });
     }
   }
 }
 
 function readApps(labels: Record<string, string>): AppRecord[] {
-  try {
-    const parsed = JSON.parse(labels[Labels.apps] ?? '[]') as unknown;
-    return Array.isArray(parsed) ? (parsed as AppRecord[]) : [];
-  } catch {
-    return []; // a base image with a broken label: start over rather than fail the build
-  }
+  const read = readLabelRecord(labels, ClusterLabels.apps, appRecordsSchema, []);
+  // A base image with a broken label: start over rather than fail the build.
+  return read.ok ? read.value.map((app) => ({ ...app })) : [];
 }
 
 function pluginLabels(apps: readonly AppRecord[]): Record<string, string> {
@@ -71,7 +53,7 @@ function pluginLabels(apps: readonly AppRecord[]): Record<string, string> {
       .map((a) => a.name)
       .join(',');
   return {
-    ...(names('cni') && { [Labels.cni]: names('cni') }),
-    ...(names('csi') && { [Labels.csi]: names('csi') }),
+    ...(names('cni') && { [ClusterLabels.cni]: names('cni') }),
+    ...(names('csi') && { [ClusterLabels.csi]: names('csi') }),
   };
 }

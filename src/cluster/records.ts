@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+import { defineLazyExports, zod } from '../lazy/lazy';
+
+/**
+ * The JSON records kept in cluster-image labels, as zod schemas so every reader validates instead of casting.
+ * Unknown fields are kept (`looseObject`), so a record written by a newer kimg survives an older one's edit.
+ */
+export const APP_KINDS = ['app', 'cni', 'csi'] as const;
+export type AppKind = (typeof APP_KINDS)[number];
+
+/** One app of `io.kimg.apps` (APP, CNI, CSI; APPCMDS and APPENV fill `cmds` and `env`). */
+export interface AppRecord {
+  name: string;
+  kind: AppKind;
+  sources: string[];
+  cmds?: string[];
+  env?: Record<string, string>;
+}
+
+/** `io.kimg.launch`: LAUNCH names apps, CMDS gives commands; one or the other. */
+export type LaunchRecord = { apps: string[] } | { cmds: string[] };
+
+interface Schemas {
+  appRecordSchema: z.ZodType<AppRecord>;
+  appRecordsSchema: z.ZodType<AppRecord[]>;
+  launchRecordSchema: z.ZodType<LaunchRecord>;
+}
+
+export declare const appRecordSchema: Schemas['appRecordSchema'];
+export declare const appRecordsSchema: Schemas['appRecordsSchema'];
+export declare const launchRecordSchema: Schemas['launchRecordSchema'];
+
+defineLazyExports<Schemas>(exports, ['appRecordSchema', 'appRecordsSchema', 'launchRecordSchema'], () => {
+  const z = zod();
+  const appRecordSchema = z.looseObject({
+    name: z.string().min(1),
+    kind: z.enum(APP_KINDS),
+    sources: z.array(z.string()),
+    cmds: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+  }) as unknown as z.ZodType<AppRecord>;
+  return {
+    appRecordSchema,
+    appRecordsSchema: z.array(appRecordSchema),
+    launchRecordSchema: z.union([
+      z.looseObject({ apps: z.array(z.string()) }),
+      z.looseObject({ cmds: z.array(z.string()) }),
+    ]) as unknown as z.ZodType<LaunchRecord>,
+  };
+});
+
+/** A record read from a label: the parsed value, or why it is not one (the caller decides whether that is fatal). */
+export type RecordRead<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Parses and validates a label's JSON; an absent label is `fallback`. */
+export function readLabelRecord<T>(
+  labels: Readonly<Record<string, string>> | undefined,
+  key: string,
+  schema: z.ZodType<T>,
+  fallback: T,
+): RecordRead<T> {
+  const text = labels?.[key];
+  if (text === undefined) return { ok: true, value: fallback };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `label ${key} is not JSON (${(err as Error).message})` };
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success)
+    return { ok: false, reason: `label ${key}: ${result.error.issues[0]?.message ?? 'invalid'}` };
+  return { ok: true, value: result.data };
+}

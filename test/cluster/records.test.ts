@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  appRecordsSchema,
+  ClusterLabels,
+  INSTALL_HOOKS,
+  launchRecordSchema,
+  readLabelRecord,
+} from '../../src/cluster';
+
+describe('cluster-image records in labels', () => {
+  it('reads the apps record, keeping fields a newer kimg may add', () => {
+    const labels = {
+      [ClusterLabels.apps]: JSON.stringify([
+        { name: 'calico', kind: 'cni', sources: ['charts/calico'], future: { x: 1 } },
+        { name: 'app', kind: 'app', sources: ['manifests/'], cmds: ['kubectl apply -f .'], env: { A: '1' } },
+      ]),
+    };
+    const read = readLabelRecord(labels, ClusterLabels.apps, appRecordsSchema, []);
+    expect(read).toEqual({
+      ok: true,
+      value: [
+        { name: 'calico', kind: 'cni', sources: ['charts/calico'], future: { x: 1 } },
+        { name: 'app', kind: 'app', sources: ['manifests/'], cmds: ['kubectl apply -f .'], env: { A: '1' } },
+      ],
+    });
+  });
+
+  it('an absent label is the fallback; broken JSON and a wrong shape say why', () => {
+    expect(readLabelRecord({}, ClusterLabels.apps, appRecordsSchema, [])).toEqual({ ok: true, value: [] });
+    const notJson = readLabelRecord({ [ClusterLabels.apps]: '[{' }, ClusterLabels.apps, appRecordsSchema, []);
+    expect(notJson.ok).toBe(false);
+    expect(!notJson.ok && notJson.reason).toMatch(/^label io\.kimg\.apps is not JSON/);
+    const wrongKind = readLabelRecord(
+      { [ClusterLabels.apps]: '[{"name":"x","kind":"daemon","sources":[]}]' },
+      ClusterLabels.apps,
+      appRecordsSchema,
+      [],
+    );
+    expect(wrongKind.ok).toBe(false);
+    expect(!wrongKind.ok && wrongKind.reason).toMatch(/^label io\.kimg\.apps: /);
+  });
+
+  it('a launch record names apps or commands', () => {
+    const read = (text: string) =>
+      readLabelRecord({ [ClusterLabels.launch]: text }, ClusterLabels.launch, launchRecordSchema, {
+        apps: [],
+      });
+    expect(read('{"apps":["a","b"]}')).toEqual({ ok: true, value: { apps: ['a', 'b'] } });
+    expect(read('{"cmds":["echo hi"]}')).toEqual({ ok: true, value: { cmds: ['echo hi'] } });
+    expect(read('{"apps":"a"}').ok).toBe(false);
+  });
+
+  it('hooks are listed in the order sealos runs them', () => {
+    expect(INSTALL_HOOKS).toEqual(['check', 'init-registry', 'init-cri', 'init']);
+  });
+});
