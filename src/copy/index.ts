@@ -5,3 +5,4 @@ export * from './limiter';
 export * from './overlay-source';
 export * from './platform-selection';
 export * from './transfer';
+export * from './copy-image';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { transfer } from '../../copy/transfer';
+import { copyFromTarget } from '../../copy/copy-image';
 import { digestOf } from '../../digest';
 import { canonicalJson } from '../../manifest/canonical-json';
 import type { Descriptor, Platform } from '../../manifest/descriptor';
@@ -10,7 +10,7 @@ import {
   parseImageLocation,
   type ImageLocation,
 } from '../../reference';
-import { locationRef, openDestination, type OpenContext } from '../../transport/open';
+import type { OpenContext } from '../../transport/open';
 import type { ReadOnlyTarget, Target } from '../../transport/types';
 import { assembleImage } from '../image/assemble';
 import type { StageImage } from '../image/stage-image';
@@ -67,19 +67,8 @@ export async function publish(
   const written: string[] = [];
   for (const text of destinations) {
     const location = parseImageLocation(text);
-    const name =
-      location.transport === 'docker' ? formatReference(location.reference) : locationRef(location);
-    const destination = await openDestination(location, open);
-    try {
-      await transfer(
-        store,
-        destination,
-        [{ descriptor: root, names: name === undefined ? [] : [name] }],
-        signal ? { signal } : {},
-      );
-    } finally {
-      await destination.close();
-    }
+    // Named as the destination says (copyImage's default): the tag of docker://, the REF of oci:DIR:REF.
+    await copyFromTarget(store, { descriptor: root }, location, { open, ...(signal && { signal }) });
     written.push(formatImageLocation(location));
   }
   return written;

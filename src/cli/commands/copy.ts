@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { transfer, type TransferResult } from '../../copy/transfer';
+import { copyImage } from '../../copy/copy-image';
+import type { TransferResult } from '../../copy/transfer';
 import { formatImageLocation, parseImageLocation, type ImageLocation } from '../../reference';
-import { locationRef, openDestination, openSource } from '../../transport/open';
+import { locationRef } from '../../transport/open';
 import { addCopyFlags, platformChoice, splitFormat, type CopyFlags } from '../copy-flags';
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
@@ -34,7 +35,7 @@ export const copyCommand: CommandModule<GlobalOptions, CopyArgs> = {
   },
 };
 
-/** The one path of copy, pull and push: open both ends, transfer, name the result `names`, report. */
+/** The one path of copy, pull and push: `copyImage` with the flags, named `names`, reported. */
 export async function runCopy(
   argv: GlobalOptions & CopyFlags,
   from: ImageLocation,
@@ -47,47 +48,38 @@ export async function runCopy(
   const { output } = context;
   const progress = new ProgressReporter(process.stderr, !output.json && !output.quiet);
   const started = Date.now();
-  const source = await openSource(from, context.open);
   try {
-    const destination = await openDestination(to, context.open);
-    try {
-      const result = await transfer(source, destination, [{ ...refOf(locationRef(from)), names }], {
-        platforms: platformChoice(argv, defaultPlatforms),
-        ...(formats.manifest && { format: formats.manifest }),
-        ...(argv.concurrency !== undefined && { concurrency: argv.concurrency }),
-        ...(argv.referrers === true && { referrers: true }),
-        ...(argv['digest-tags'] === true && { digestTags: true }),
-        onEvent: progress.onEvent,
-        byteProgress: progress.drawsBytes,
-      });
-      progress.finish();
-      const image = result.images[0];
-      for (const note of image?.notes ?? []) output.note(`kimg: ${note}`);
-      output.result(
-        {
-          source: formatImageLocation(from),
-          destination: formatImageLocation(to),
-          digest: image?.descriptor.digest,
-          sourceDigest: image?.source.digest,
-          ...result.stats,
-          seconds: (Date.now() - started) / 1000,
-        },
-        () =>
-          output.quiet
-            ? (image?.descriptor.digest ?? '')
-            : `Copied ${image?.descriptor.digest} (${result.stats.blobsCopied} blobs copied, ${result.stats.blobsSkipped} skipped${result.stats.blobsMounted > 0 ? `, ${result.stats.blobsMounted} mounted` : ''})`,
-      );
-      return result;
-    } finally {
-      await destination.close();
-    }
+    const result = await copyImage(from, to, {
+      open: context.open,
+      names,
+      platforms: platformChoice(argv, defaultPlatforms),
+      ...(formats.manifest && { format: formats.manifest }),
+      ...(argv.concurrency !== undefined && { concurrency: argv.concurrency }),
+      ...(argv.referrers === true && { referrers: true }),
+      ...(argv['digest-tags'] === true && { digestTags: true }),
+      onEvent: progress.onEvent,
+      byteProgress: progress.drawsBytes,
+    });
+    progress.finish();
+    const image = result.images[0];
+    for (const note of image?.notes ?? []) output.note(`kimg: ${note}`);
+    output.result(
+      {
+        source: formatImageLocation(from),
+        destination: formatImageLocation(to),
+        digest: image?.descriptor.digest,
+        sourceDigest: image?.source.digest,
+        ...result.stats,
+        seconds: (Date.now() - started) / 1000,
+      },
+      () =>
+        output.quiet
+          ? (image?.descriptor.digest ?? '')
+          : `Copied ${image?.descriptor.digest} (${result.stats.blobsCopied} blobs copied, ${result.stats.blobsSkipped} skipped${result.stats.blobsMounted > 0 ? `, ${result.stats.blobsMounted} mounted` : ''})`,
+    );
+    return result;
   } finally {
     progress.finish();
-    await source.close();
     await context.close();
   }
-}
-
-function refOf(ref: string | undefined): { ref?: string } {
-  return ref === undefined ? {} : { ref };
 }
