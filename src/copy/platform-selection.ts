@@ -1,9 +1,9 @@
 import { digestOf } from '../digest';
-import { KimgError } from '../errors';
 import type { Descriptor, Platform } from '../manifest/descriptor';
 import { MAX_MANIFEST_BYTES } from '../manifest/limits';
 import { parseManifest } from '../manifest/parse';
-import { formatPlatform, platformMatches } from '../manifest/platform';
+import { formatPlatform } from '../manifest/platform';
+import { choosePlatformChild } from '../image/image-view';
 import { readBlob } from '../transport/read-blob';
 import type { IoOptions, ReadOnlyTarget } from '../transport/types';
 
@@ -46,18 +46,14 @@ export async function selectPlatforms(
   if (parsed.kind !== 'index') return unchanged;
 
   const children = parsed.index.manifests;
-  const chosen = choice.platforms.map((wanted) => {
-    const match = children.find((child) => child.platform && platformMatches(child.platform, wanted));
-    if (!match) {
-      const available = children.flatMap((child) => (child.platform ? [formatPlatform(child.platform)] : []));
-      throw new KimgError(
-        'PLATFORM_NOT_FOUND',
-        `${source.description}: ${root.digest} has no image for ${formatPlatform(wanted)}`,
-        `available platforms: ${[...new Set(available)].join(', ') || 'none declared'}; choose one with --platform, or copy all with --all-platforms`,
-      );
-    }
-    return match;
-  });
+  const chosen = choice.platforms.map((wanted) =>
+    choosePlatformChild(
+      parsed.index,
+      wanted,
+      `${source.description}: ${root.digest}`,
+      'choose one with --platform, or copy all with --all-platforms',
+    ),
+  );
   const keep = new Set<string>(chosen.map((child) => child.digest));
   // Attestation manifests (buildkit) point at the image they describe; they travel with it.
   for (const child of children) {

@@ -1,14 +1,10 @@
 import { GraphCopier } from '../../copy/copy-graph';
-import { isKimgError, KimgError } from '../../errors';
+import { isKimgError } from '../../errors';
 import type { Descriptor, Platform } from '../../manifest/descriptor';
-import { MAX_MANIFEST_BYTES } from '../../manifest/limits';
-import { parseManifest } from '../../manifest/parse';
-import { formatPlatform, platformMatches } from '../../manifest/platform';
 import { parseImageLocation, type ImageLocation } from '../../reference';
 import { locationRef, openSource, type OpenContext } from '../../transport/open';
-import { readBlob } from '../../transport/read-blob';
 import type { ReadOnlyTarget, Target } from '../../transport/types';
-import { stageFromImage } from '../image/base-image';
+import { openBaseView, stageFromView } from '../image/base-image';
 import type { StageImage } from '../image/stage-image';
 
 export interface BaseImage {
@@ -58,30 +54,6 @@ async function fromTarget(
   name: string,
   io: { signal?: AbortSignal },
 ): Promise<BaseImage> {
-  const descriptor = await platformManifest(target, root, platform, name, io);
-  return { descriptor, stage: await stageFromImage(target, descriptor, platform, name, io) };
-}
-
-async function platformManifest(
-  target: ReadOnlyTarget,
-  root: Descriptor,
-  platform: Platform,
-  name: string,
-  io: { signal?: AbortSignal },
-): Promise<Descriptor> {
-  const parsed = parseManifest(
-    await readBlob(target, root, MAX_MANIFEST_BYTES, io),
-    root.mediaType,
-    `manifest of ${name}`,
-  );
-  if (parsed.kind !== 'index') return root;
-  const child = parsed.index.manifests.find((m) => m.platform && platformMatches(m.platform, platform));
-  if (!child) {
-    throw new KimgError(
-      'PLATFORM_NOT_FOUND',
-      `base image ${name} has no ${formatPlatform(platform)} image`,
-      `it has: ${parsed.index.manifests.flatMap((m) => (m.platform ? [formatPlatform(m.platform)] : [])).join(', ') || 'no platforms declared'}`,
-    );
-  }
-  return platformManifest(target, child, platform, name, io);
+  const view = await openBaseView(target, root, platform, name, io);
+  return { descriptor: view.descriptor, stage: stageFromView(view) };
 }
