@@ -13,3 +13,4 @@ export * from './layer-tar';
 export * from './layer-writer';
 export * from './parallel-gzip';
 export * from './source-date-epoch';
+export * from './inflate-bound';

@@ -1,6 +1,9 @@
 import { KimgError } from '../errors';
 import { formatReference, formatImageLocation, type ImageLocation, type ImageReference } from '../reference';
-import { defaultStoreRoot } from '../store/paths';
+import { defaultStoreRoot, LayoutPaths } from '../store/paths';
+import type { Scratch } from '../store/scratch';
+import type { ArchiveDestinationOptions } from './archive/archive-destination';
+import type { ArchiveReadOptions } from './archive/open';
 import type { LocalStore } from './local';
 import type { RegistryTarget, RegistryFlags } from './registry';
 import type { RegistryClient } from '../registry';
@@ -21,6 +24,31 @@ export interface OpenContext {
    * targets mount blobs from where earlier runs put them. Without it nothing is remembered between runs.
    */
   blobLocations?: string;
+  /** `--max-inflate-ratio` / KIMG_MAX_INFLATE_RATIO: the bound on inflating gzipped archives (layer/inflate-bound.ts). */
+  maxInflateRatio?: number;
+}
+
+/**
+ * A scratch dir in the store (`.kimg/scratch/<owner>/`, store/scratch.ts): what archives need beyond their own
+ * file — an inflated copy of a gzipped archive, the record of a temp archive being written — lives where the
+ * store can find it again, so SIGINT/SIGTERM remove it and `kimg prune` sweeps what SIGKILL leaves.
+ */
+function storeScratch(context: OpenContext): (purpose: string) => Promise<Scratch> {
+  const paths = new LayoutPaths(context.storeRoot ?? defaultStoreRoot());
+  return async (purpose) => (await import('../store/scratch')).Scratch.open(paths, purpose);
+}
+
+/** How archive sources of this context read gzipped files: inflated in the store's scratch, within the bound. */
+export function archiveReadOptions(context: OpenContext): ArchiveReadOptions {
+  return {
+    openScratch: storeScratch(context),
+    ...(context.maxInflateRatio !== undefined && { maxInflateRatio: context.maxInflateRatio }),
+  };
+}
+
+/** How archive destinations of this context record their temp file: adopted by a store scratch dir. */
+export function archiveWriteOptions(context: OpenContext): ArchiveDestinationOptions {
+  return { openScratch: storeScratch(context) };
 }
 
 /*
@@ -88,9 +116,15 @@ export async function openSource(location: ImageLocation, context: OpenContext):
     case 'oci':
       return (await import('./oci-layout')).openOciLayout(location.dir);
     case 'oci-archive':
-      return (await import('./oci-archive/source')).OciArchiveSource.open(location.file);
+      return (await import('./oci-archive/source')).OciArchiveSource.open(
+        location.file,
+        archiveReadOptions(context),
+      );
     case 'docker-archive':
-      return (await import('./docker-archive/source')).DockerArchiveSource.open(location.file);
+      return (await import('./docker-archive/source')).DockerArchiveSource.open(
+        location.file,
+        archiveReadOptions(context),
+      );
     case 'docker-daemon':
       return (await import('./docker-daemon')).DockerDaemonSource.open();
     case 'registry-dir':
@@ -109,9 +143,17 @@ export async function openDestination(location: ImageLocation, context: OpenCont
     case 'oci':
       return (await import('./oci-layout')).openOciLayout(location.dir);
     case 'oci-archive':
-      return (await import('./archive')).openArchiveDestination(location.file, 'oci-archive');
+      return (await import('./archive')).openArchiveDestination(
+        location.file,
+        'oci-archive',
+        archiveWriteOptions(context),
+      );
     case 'docker-archive':
-      return (await import('./archive')).openArchiveDestination(location.file, 'docker-archive');
+      return (await import('./archive')).openArchiveDestination(
+        location.file,
+        'docker-archive',
+        archiveWriteOptions(context),
+      );
     case 'docker-daemon':
       if ('id' in location) {
         throw new KimgError(
