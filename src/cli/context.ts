@@ -45,6 +45,8 @@ export function createContext(argv: GlobalOptions): CommandContext {
       registryFlags,
       blobLocations: new LayoutPaths(argv.root ?? defaultStoreRoot()).blobLocationsFile,
       ...(inflateRatio !== undefined && { maxInflateRatio: inflateRatio }),
+      // Inflated archives, temp archives, daemon exports: where SIGINT/SIGTERM and `kimg prune` find them.
+      scratchInStore: true,
     },
     close: async () => {
       await (await client)?.close();

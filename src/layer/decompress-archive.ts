@@ -1,28 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { KimgError } from '../errors';
-import { removeOnInterrupt } from '../interrupt';
 import { inflateBound } from './inflate-bound';
+import { openScratchDir, type ScratchDirOptions } from './scratch-dir';
 
-/** A scratch dir the store knows (store/scratch.ts's `Scratch` has this shape; layer/ may not import store/). */
-export interface ScratchDir {
-  readonly dir: string;
-  /** Removes the dir; safe to call twice. */
-  release(): Promise<void>;
-}
-
-export interface InflateOptions {
-  /**
-   * Opens the scratch dir the inflated copy goes to. The CLI passes the store's (`.kimg/scratch/<owner>/`), so
-   * SIGINT/SIGTERM remove it and `kimg prune` sweeps what SIGKILL leaves. Without it: a mkdtemp dir in `tmpDir`
-   * (default os.tmpdir()), removed on SIGINT/SIGTERM only.
-   */
-  openScratch?: (purpose: string) => Promise<ScratchDir>;
-  tmpDir?: string;
+/** Where the inflated copy goes (scratch-dir.ts: the caller's scratch dir, else a private temp dir). */
+export interface InflateOptions extends ScratchDirOptions {
   /** The inflated copy may be this many times the compressed size (DEFAULT_MAX_INFLATE_RATIO). */
   maxInflateRatio?: number;
   /** Bytes left free on the scratch file system (default: 5% of it, at most 1 GiB). */
@@ -51,7 +37,7 @@ export async function decompressToTemp(
   file: string,
   options: InflateOptions = {},
 ): Promise<DecompressedArchive> {
-  const scratch = await openScratchDir(file, options);
+  const scratch = await openScratchDir(`inflated copy of ${file}`, options);
   const path = join(scratch.dir, 'inflated.tar');
   try {
     const bound = await inflateBound(file, (await stat(file)).size, scratch.dir, options);
@@ -63,19 +49,6 @@ export async function decompressToTemp(
     throw inflateError(file, path, err);
   }
   return { path, remove: () => scratch.release() };
-}
-
-async function openScratchDir(file: string, options: InflateOptions): Promise<ScratchDir> {
-  if (options.openScratch) return options.openScratch(`inflated copy of ${file}`);
-  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'kimg-archive-'));
-  const forget = removeOnInterrupt(dir);
-  return {
-    dir,
-    release: async () => {
-      forget();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 function inflateError(file: string, path: string, err: unknown): KimgError {

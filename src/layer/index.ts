@@ -14,3 +14,4 @@ export * from './layer-writer';
 export * from './parallel-gzip';
 export * from './source-date-epoch';
 export * from './inflate-bound';
+export * from './scratch-dir';

@@ -26,6 +26,13 @@ export interface OpenContext {
   blobLocations?: string;
   /** `--max-inflate-ratio` / KIMG_MAX_INFLATE_RATIO: the bound on inflating gzipped archives (layer/inflate-bound.ts). */
   maxInflateRatio?: number;
+  /**
+   * Keep working files (inflated archives, temp archives, daemon exports) in the store's scratch space
+   * (`storeRoot`'s `.kimg/scratch/`), as the CLI does. Without it they go to a private dir in os.tmpdir(),
+   * removed on SIGINT/SIGTERM but not by prune: a library caller's run never writes into a store it did not ask
+   * for.
+   */
+  scratchInStore?: boolean;
 }
 
 /**
@@ -33,22 +40,23 @@ export interface OpenContext {
  * file — an inflated copy of a gzipped archive, the record of a temp archive being written — lives where the
  * store can find it again, so SIGINT/SIGTERM remove it and `kimg prune` sweeps what SIGKILL leaves.
  */
-function storeScratch(context: OpenContext): (purpose: string) => Promise<Scratch> {
+function storeScratch(context: OpenContext): { openScratch?: (purpose: string) => Promise<Scratch> } {
+  if (context.scratchInStore !== true) return {};
   const paths = new LayoutPaths(context.storeRoot ?? defaultStoreRoot());
-  return async (purpose) => (await import('../store/scratch')).Scratch.open(paths, purpose);
+  return { openScratch: async (purpose) => (await import('../store/scratch')).Scratch.open(paths, purpose) };
 }
 
 /** How archive sources of this context read gzipped files: inflated in the store's scratch, within the bound. */
 export function archiveReadOptions(context: OpenContext): ArchiveReadOptions {
   return {
-    openScratch: storeScratch(context),
+    ...storeScratch(context),
     ...(context.maxInflateRatio !== undefined && { maxInflateRatio: context.maxInflateRatio }),
   };
 }
 
 /** How archive destinations of this context record their temp file: adopted by a store scratch dir. */
 export function archiveWriteOptions(context: OpenContext): ArchiveDestinationOptions {
-  return { openScratch: storeScratch(context) };
+  return storeScratch(context);
 }
 
 /*
@@ -126,7 +134,7 @@ export async function openSource(location: ImageLocation, context: OpenContext):
         archiveReadOptions(context),
       );
     case 'docker-daemon':
-      return (await import('./docker-daemon')).DockerDaemonSource.open();
+      return (await import('./docker-daemon')).DockerDaemonSource.open(storeScratch(context));
     case 'registry-dir':
       return (await import('./registry-dir')).openRegistryDir(location.dir);
     case 'docker':
@@ -162,7 +170,7 @@ export async function openDestination(location: ImageLocation, context: OpenCont
           'name the destination docker-daemon:NAME:TAG',
         );
       }
-      return (await import('./docker-daemon')).DockerDaemonDestination.create();
+      return (await import('./docker-daemon')).DockerDaemonDestination.create(storeScratch(context));
     case 'registry-dir':
       return (await import('./registry-dir')).openRegistryDir(location.dir);
     case 'docker':
