@@ -2,8 +2,10 @@ import type { HttpEvent, RegistryClient, RegistryClientOptions } from '../regist
 import { defaultStoreRoot, LayoutPaths } from '../store/paths';
 import type { OpenContext } from '../transport/open';
 import type { RegistryFlags } from '../transport/registry';
+import { maxInflateRatio } from './inflate-ratio';
 import { createOutput, type Output } from './output';
 import type { GlobalOptions } from './global-options';
+import { stderrLine } from './terminal-text';
 
 /** What every command gets: where the store is and how to print. Built once from the global flags. */
 export interface CommandContext {
@@ -25,6 +27,7 @@ export function createContext(argv: GlobalOptions): CommandContext {
     ...(argv['tls-verify'] !== undefined && { tlsVerify: argv['tls-verify'] }),
   };
   const debug = argv.debug === true;
+  const inflateRatio = maxInflateRatio(argv['max-inflate-ratio']);
   let client: Promise<RegistryClient> | undefined;
   // Loaded on first use: undici is a large part of start-up, and most commands never talk to a registry.
   const registryClient = (): Promise<RegistryClient> =>
@@ -41,6 +44,9 @@ export function createContext(argv: GlobalOptions): CommandContext {
       registryClient,
       registryFlags,
       blobLocations: new LayoutPaths(argv.root ?? defaultStoreRoot()).blobLocationsFile,
+      ...(inflateRatio !== undefined && { maxInflateRatio: inflateRatio }),
+      // Inflated archives, temp archives, daemon exports: where SIGINT/SIGTERM and `kimg prune` find them.
+      scratchInStore: true,
     },
     close: async () => {
       await (await client)?.close();
@@ -54,11 +60,14 @@ export function registryClientOptions(debug: boolean): Pick<RegistryClientOption
   return debug ? { onEvent: logHttpEvent } : {};
 }
 
-/** `--debug`: one stderr line per HTTP attempt; URLs arrive redacted and headers are never logged. */
+/**
+ * `--debug`: one stderr line per HTTP attempt; URLs arrive redacted (and pass the redactor again with the whole
+ * line, stderrLine) and headers are never logged.
+ */
 function logHttpEvent(event: HttpEvent): void {
   // OpenSSL errors span lines; the first one says what went wrong.
   const error = event.error?.split('\n')[0]?.trim();
   const outcome = event.status !== undefined ? String(event.status) : (error ?? '…');
   const retry = event.retryInMs !== undefined ? ` (retry in ${event.retryInMs} ms)` : '';
-  process.stderr.write(`kimg: debug: ${event.method} ${event.url} → ${outcome}${retry}\n`);
+  process.stderr.write(`${stderrLine(`kimg: debug: ${event.method} ${event.url} → ${outcome}${retry}`)}\n`);
 }

@@ -5,6 +5,7 @@ import type { PlatformChoice } from '../copy/platform-selection';
 import { KimgError } from '../errors';
 import { hostPlatform } from '../manifest/host-platform';
 import { parsePlatform } from '../manifest/platform';
+import { parseFlag } from './usage-error';
 
 /** The flags every image-moving command shares (CLI contract: `--platform P[,P…] | --all-platforms`). */
 export interface CopyFlags {
@@ -50,7 +51,7 @@ export function platformChoice(flags: CopyFlags, defaultChoice: 'host' | 'all'):
     .filter((p) => p.trim() !== '');
   if (flags['keep-index'] && listed.length === 0) {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       '--keep-index needs --platform',
       'name the platforms to copy, e.g. --platform linux/amd64',
     );
@@ -59,7 +60,7 @@ export function platformChoice(flags: CopyFlags, defaultChoice: 'host' | 'all'):
   if (listed.length > 0) {
     return {
       kind: 'platforms',
-      platforms: listed.map((p) => parsePlatform(p.trim())),
+      platforms: listed.map((p) => parseFlag(() => parsePlatform(p.trim()))),
       keepIndex: flags['keep-index'] === true,
     };
   }
@@ -82,7 +83,7 @@ export function splitFormat(format: string | string[] | undefined): {
       result.manifest = value as ManifestFormat;
     else {
       throw new KimgError(
-        'INVALID_ARGUMENT',
+        'USAGE',
         `unknown --format "${value}"`,
         'use --format json (output), or --format oci / --format v2s2 (convert manifests)',
       );

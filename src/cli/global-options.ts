@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { DEFAULT_MAX_INFLATE_RATIO } from '../layer/inflate-bound';
 
 /** DESIGN.md "CLI contract", global flags. Registry flags (--tls-verify, --cert-dir, --authfile) are parsed
  * here already so scripts can pass them; the registry client consumes them. */
@@ -10,6 +11,7 @@ export interface GlobalOptions {
   'tls-verify'?: boolean;
   'cert-dir'?: string;
   authfile?: string;
+  'max-inflate-ratio'?: number;
 }
 
 export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
@@ -36,7 +38,10 @@ export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
       describe: 'directory of per-registry CA and client certificates',
       global: true,
     })
-    .option('authfile', { type: 'string', describe: 'registry credentials file', global: true }) as Argv<
-    T & GlobalOptions
-  >;
+    .option('authfile', { type: 'string', describe: 'registry credentials file', global: true })
+    .option('max-inflate-ratio', {
+      type: 'number',
+      describe: `a gzipped archive may inflate to N × its size (default $KIMG_MAX_INFLATE_RATIO, else ${DEFAULT_MAX_INFLATE_RATIO})`,
+      global: true,
+    }) as Argv<T & GlobalOptions>;
 }

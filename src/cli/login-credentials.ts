@@ -11,7 +11,7 @@ export interface LoginFlags {
 const PIPE_HINT = 'pass them like this: printf %s "$PASSWORD" | kimg login REGISTRY -u USER --password-stdin';
 
 function usage(message: string, hint = PIPE_HINT): KimgError {
-  return new KimgError('INVALID_ARGUMENT', message, hint);
+  return new KimgError('USAGE', message, hint);
 }
 
 /**

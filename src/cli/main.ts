@@ -25,8 +25,7 @@ export async function main(args: string[]): Promise<void> {
     .fail((message, error) => {
       // yargs calls this for usage problems (message) and for errors thrown by handlers (error).
       throw (
-        error ??
-        new KimgError('INVALID_ARGUMENT', message, 'run `kimg --help` or `kimg <command> --help` for usage')
+        error ?? new KimgError('USAGE', message, 'run `kimg --help` or `kimg <command> --help` for usage')
       );
     });
   for (const command of commands) parser = parser.command(command);

@@ -1,6 +1,10 @@
+import { stderrLine, terminalLines } from './terminal-text';
+
 /**
  * Everything a command prints goes through here: data on stdout (a table for people, JSON with --format json),
- * progress and notes on stderr, so `kimg … --format json | jq` always gets clean JSON.
+ * progress and notes on stderr, so `kimg … --format json | jq` always gets clean JSON. Every string is made
+ * safe for a terminal on the way out (terminal-text.ts): a note or warning is one line, its control characters
+ * escaped and its URLs redacted; a result keeps its newlines; JSON stays valid JSON.
  */
 export interface Output {
   readonly json: boolean;
@@ -11,6 +15,8 @@ export interface Output {
   note(line: string): void;
   /** Something the user must see even with --quiet or --format json (on stderr, so JSON stays clean). */
   warn(line: string): void;
+  /** A warning of several lines kimg laid out itself (a build diagnostic with its source line and caret). */
+  warnBlock(text: string): void;
 }
 
 export function createOutput(format: string | undefined, quiet: boolean | undefined): Output {
@@ -19,17 +25,20 @@ export function createOutput(format: string | undefined, quiet: boolean | undefi
     json,
     quiet: quiet === true,
     result(data, human) {
-      if (json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      if (json) process.stdout.write(`${terminalLines(JSON.stringify(data, null, 2))}\n`);
       else {
-        const text = human();
+        const text = terminalLines(human());
         if (text.length > 0) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       }
     },
     note(line) {
-      if (!json && quiet !== true) process.stderr.write(`${line}\n`);
+      if (!json && quiet !== true) process.stderr.write(`${stderrLine(line)}\n`);
     },
     warn(line) {
-      process.stderr.write(`kimg: warning: ${line}\n`);
+      process.stderr.write(`${stderrLine(`kimg: warning: ${line}`)}\n`);
+    },
+    warnBlock(text) {
+      process.stderr.write(`kimg: warning: ${terminalLines(text)}\n`);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { CopyEvent } from '../copy/copy-graph';
 import { formatBytes } from './output';
+import { terminalLine } from './terminal-text';
 
 /**
  * Progress of a copy on stderr. On a TTY: one status line redrawn at most 10 times a second (blobs in flight,
@@ -46,17 +47,17 @@ export class ProgressReporter {
       }
       case 'skipped':
         this.skipped++;
-        if (!this.tty) this.stream.write(`Skipped ${short(digest)} (already there)\n`);
+        if (!this.tty) this.writeLine(`Skipped ${short(digest)} (already there)`);
         break;
       case 'mounted':
         this.mounted++;
         this.active.delete(digest);
-        if (!this.tty) this.stream.write(`Mounted ${short(digest)} ${formatBytes(size)} (same registry)\n`);
+        if (!this.tty) this.writeLine(`Mounted ${short(digest)} ${formatBytes(size)} (same registry)`);
         break;
       case 'copied':
         this.copied++;
         this.active.delete(digest);
-        if (!this.tty) this.stream.write(`Copied  ${short(digest)} ${formatBytes(size)}\n`);
+        if (!this.tty) this.writeLine(`Copied  ${short(digest)} ${formatBytes(size)}`);
         break;
     }
     if (this.tty) this.draw(event.type !== 'progress');
@@ -74,7 +75,13 @@ export class ProgressReporter {
       .slice(0, 3)
       .join('  ');
     const line = `${this.copied} copied, ${this.skipped} skipped, ${this.mounted} mounted, ${formatBytes(this.bytes)} at ${formatBytes(this.bytes / seconds)}/s  ${inFlight}`;
-    this.stream.write(`\r\x1b[K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
+    // Our own control sequence (return, erase line) around a line whose text is escaped (terminal-text.ts).
+    this.stream.write(`\r\x1b[K${terminalLine(line).slice(0, (this.stream.columns ?? 120) - 1)}`);
+  }
+
+  /** A plain progress line; digests come from manifests, so they are escaped like any text from inputs. */
+  private writeLine(line: string): void {
+    this.stream.write(`${terminalLine(line)}\n`);
   }
 
   /** Ends the status line on a TTY. */

@@ -20,7 +20,7 @@ export function parseRegistryArg(input: string): RegistryArg {
   const namespace = key.split('/').slice(1);
   if (!DOMAIN_PATTERN.test(host) || !namespace.every((part) => PATH_COMPONENT_PATTERN.test(part))) {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       `invalid registry "${input}"`,
       'name a registry host, e.g. quay.io, localhost:5000 or registry.example.com/namespace',
     );
@@ -35,7 +35,7 @@ export function parseRegistryArg(input: string): RegistryArg {
 export function parseRepositoryArg(input: string): ImageReference {
   if (!input.startsWith('docker://')) {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       `"${input}" is not a registry repository`,
       `write docker://REGISTRY/REPOSITORY, e.g. docker://${input.replace(/^[a-z-]+:(\/\/)?/, '')}`,
     );
@@ -43,7 +43,7 @@ export function parseRepositoryArg(input: string): ImageReference {
   const reference = parseReference(input.slice('docker://'.length));
   if (reference.tag !== undefined || reference.digest !== undefined) {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       `"${input}" names an image, not a repository`,
       `drop the tag or digest: docker://${reference.domain}/${reference.path}`,
     );

@@ -15,7 +15,7 @@ export async function readSecretFromStdin(stdin: NodeJS.ReadableStream = process
     size += piece.length;
     if (size > MAX_SECRET_BYTES) {
       throw new KimgError(
-        'INVALID_ARGUMENT',
+        'USAGE',
         `--password-stdin: more than ${MAX_SECRET_BYTES} bytes on stdin`,
         'pipe only the password, e.g. printf %s "$PASSWORD" | kimg login …',
       );
@@ -27,7 +27,7 @@ export async function readSecretFromStdin(stdin: NodeJS.ReadableStream = process
     .replace(/\r?\n$/, '');
   if (secret === '') {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       '--password-stdin: stdin was empty',
       'pipe the password in, e.g. printf %s "$PASSWORD" | kimg login REGISTRY -u USER --password-stdin',
     );

@@ -1,6 +1,6 @@
 import { KimgError } from '../errors';
 import { normalizeName } from '../reference';
-import { openArchiveSource } from '../transport/archive';
+import { openArchiveSource, type ArchiveReadOptions } from '../transport/archive';
 import type { Target } from '../transport/types';
 import type { CopyGraphOptions } from './copy-graph';
 import { transfer, type TransferItem, type TransferResult } from './transfer';
@@ -18,11 +18,13 @@ export interface LoadResult extends TransferResult {
 export async function loadArchive(
   file: string,
   store: Target,
-  options: CopyGraphOptions = {},
+  options: CopyGraphOptions & { archive?: ArchiveReadOptions } = {},
 ): Promise<LoadResult> {
-  const archive = await openArchiveSource(file);
+  const { archive: archiveOptions, ...copyOptions } = options;
+  // The CLI passes the store's scratch and the inflate bound (transport/open.ts archiveReadOptions).
+  const archive = await openArchiveSource(file, archiveOptions);
   try {
-    const images = await archive.source.list(options);
+    const images = await archive.source.list(copyOptions);
     if (images.length === 0) {
       throw new KimgError(
         'ARCHIVE_INVALID',
@@ -46,7 +48,7 @@ export async function loadArchive(
         skippedNames.push(image.name);
       }
     }
-    const result = await transfer(archive.source, store, [...byDigest.values()], options);
+    const result = await transfer(archive.source, store, [...byDigest.values()], copyOptions);
     return { ...result, format: archive.format, skippedNames };
   } finally {
     await archive.source.close();

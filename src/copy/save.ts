@@ -1,4 +1,4 @@
-import type { ArchiveFormat } from '../transport/archive';
+import type { ArchiveDestinationOptions, ArchiveFormat } from '../transport/archive';
 import { openArchiveDestination } from '../transport/archive';
 import type { ReadOnlyTarget } from '../transport/types';
 import type { CopyGraphOptions } from './copy-graph';
@@ -13,16 +13,18 @@ export interface SaveRequest {
 
 /**
  * `kimg save`: images of the store into one archive file. The file appears only when complete (written to a
- * temporary name and renamed at commit); a failure leaves no file behind.
+ * temporary name and renamed at commit); a failure leaves no file behind. With `openScratch` (the CLI passes the
+ * store's) the temp file is recorded so an interrupted save leaves nothing `kimg prune` cannot remove.
  */
 export async function saveArchive(
   store: ReadOnlyTarget,
   requests: SaveRequest[],
   file: string,
   format: ArchiveFormat,
-  options: CopyGraphOptions = {},
+  options: CopyGraphOptions & ArchiveDestinationOptions = {},
 ): Promise<TransferResult> {
-  const destination = await openArchiveDestination(file, format);
+  const { openScratch, ...copyOptions } = options;
+  const destination = await openArchiveDestination(file, format, openScratch ? { openScratch } : {});
   return transfer(
     store,
     destination,
@@ -30,6 +32,6 @@ export async function saveArchive(
       ref: request.ref,
       names: request.name === undefined ? [] : [request.name],
     })),
-    options,
+    copyOptions,
   );
 }

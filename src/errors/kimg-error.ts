@@ -41,7 +41,10 @@ export type ErrorCode =
   | 'AUTH_FILE_INVALID'
   | 'CREDENTIAL_HELPER_NOT_FOUND'
   | 'CREDENTIAL_HELPER_FAILED'
-  | 'TLS_CONFIG_INVALID';
+  | 'TLS_CONFIG_INVALID'
+  // The command line itself is wrong (unknown flag, bad flag value, missing argument): the CLI's exit status 2.
+  // Refused inputs (files, archives, build contexts) are other codes and exit 1.
+  | 'USAGE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

@@ -13,3 +13,5 @@ export * from './layer-tar';
 export * from './layer-writer';
 export * from './parallel-gzip';
 export * from './source-date-epoch';
+export * from './inflate-bound';
+export * from './scratch-dir';

@@ -4,15 +4,12 @@ import { Readable } from 'node:stream';
 import { FILE_READ_CHUNK } from '../digest';
 import { KimgError } from '../errors';
 import { sniffCompression, SNIFF_BYTES } from './compression';
-import { decompressToTemp } from './decompress-archive';
+import { decompressToTemp, type InflateOptions } from './decompress-archive';
 import { resolveLinkTarget } from './entry-name';
 import { NotATarError, scanTar, type TarEntry } from './tar-scan';
 
-export interface TarIndexOptions {
-  /** Where a gzip-compressed archive is decompressed to (default os.tmpdir()). */
-  tmpDir?: string;
-  signal?: AbortSignal;
-}
+/** Where and within which bounds a gzip-compressed archive is inflated (decompress-archive.ts). */
+export type TarIndexOptions = InflateOptions;
 
 /** Symlink chains longer than this are loops or attacks (Linux stops at 40, MAXSYMLINKS). */
 const MAX_LINK_HOPS = 40;

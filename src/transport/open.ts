@@ -1,6 +1,9 @@
 import { KimgError } from '../errors';
 import { formatReference, formatImageLocation, type ImageLocation, type ImageReference } from '../reference';
-import { defaultStoreRoot } from '../store/paths';
+import { defaultStoreRoot, LayoutPaths } from '../store/paths';
+import type { Scratch } from '../store/scratch';
+import type { ArchiveDestinationOptions } from './archive/archive-destination';
+import type { ArchiveReadOptions } from './archive/open';
 import type { LocalStore } from './local';
 import type { RegistryTarget, RegistryFlags } from './registry';
 import type { RegistryClient } from '../registry';
@@ -21,6 +24,39 @@ export interface OpenContext {
    * targets mount blobs from where earlier runs put them. Without it nothing is remembered between runs.
    */
   blobLocations?: string;
+  /** `--max-inflate-ratio` / KIMG_MAX_INFLATE_RATIO: the bound on inflating gzipped archives (layer/inflate-bound.ts). */
+  maxInflateRatio?: number;
+  /**
+   * Keep working files (inflated archives, temp archives, daemon exports) in the store's scratch space
+   * (`storeRoot`'s `.kimg/scratch/`), as the CLI does. Without it they go to a private dir in os.tmpdir(),
+   * removed on SIGINT/SIGTERM but not by prune: a library caller's run never writes into a store it did not ask
+   * for.
+   */
+  scratchInStore?: boolean;
+}
+
+/**
+ * A scratch dir in the store (`.kimg/scratch/<owner>/`, store/scratch.ts): what archives need beyond their own
+ * file — an inflated copy of a gzipped archive, the record of a temp archive being written — lives where the
+ * store can find it again, so SIGINT/SIGTERM remove it and `kimg prune` sweeps what SIGKILL leaves.
+ */
+function storeScratch(context: OpenContext): { openScratch?: (purpose: string) => Promise<Scratch> } {
+  if (context.scratchInStore !== true) return {};
+  const paths = new LayoutPaths(context.storeRoot ?? defaultStoreRoot());
+  return { openScratch: async (purpose) => (await import('../store/scratch')).Scratch.open(paths, purpose) };
+}
+
+/** How archive sources of this context read gzipped files: inflated in the store's scratch, within the bound. */
+export function archiveReadOptions(context: OpenContext): ArchiveReadOptions {
+  return {
+    ...storeScratch(context),
+    ...(context.maxInflateRatio !== undefined && { maxInflateRatio: context.maxInflateRatio }),
+  };
+}
+
+/** How archive destinations of this context record their temp file: adopted by a store scratch dir. */
+export function archiveWriteOptions(context: OpenContext): ArchiveDestinationOptions {
+  return storeScratch(context);
 }
 
 /*
@@ -88,11 +124,17 @@ export async function openSource(location: ImageLocation, context: OpenContext):
     case 'oci':
       return (await import('./oci-layout')).openOciLayout(location.dir);
     case 'oci-archive':
-      return (await import('./oci-archive/source')).OciArchiveSource.open(location.file);
+      return (await import('./oci-archive/source')).OciArchiveSource.open(
+        location.file,
+        archiveReadOptions(context),
+      );
     case 'docker-archive':
-      return (await import('./docker-archive/source')).DockerArchiveSource.open(location.file);
+      return (await import('./docker-archive/source')).DockerArchiveSource.open(
+        location.file,
+        archiveReadOptions(context),
+      );
     case 'docker-daemon':
-      return (await import('./docker-daemon')).DockerDaemonSource.open();
+      return (await import('./docker-daemon')).DockerDaemonSource.open(storeScratch(context));
     case 'registry-dir':
       return (await import('./registry-dir')).openRegistryDir(location.dir);
     case 'docker':
@@ -109,9 +151,17 @@ export async function openDestination(location: ImageLocation, context: OpenCont
     case 'oci':
       return (await import('./oci-layout')).openOciLayout(location.dir);
     case 'oci-archive':
-      return (await import('./archive')).openArchiveDestination(location.file, 'oci-archive');
+      return (await import('./archive')).openArchiveDestination(
+        location.file,
+        'oci-archive',
+        archiveWriteOptions(context),
+      );
     case 'docker-archive':
-      return (await import('./archive')).openArchiveDestination(location.file, 'docker-archive');
+      return (await import('./archive')).openArchiveDestination(
+        location.file,
+        'docker-archive',
+        archiveWriteOptions(context),
+      );
     case 'docker-daemon':
       if ('id' in location) {
         throw new KimgError(
@@ -120,7 +170,7 @@ export async function openDestination(location: ImageLocation, context: OpenCont
           'name the destination docker-daemon:NAME:TAG',
         );
       }
-      return (await import('./docker-daemon')).DockerDaemonDestination.create();
+      return (await import('./docker-daemon')).DockerDaemonDestination.create(storeScratch(context));
     case 'registry-dir':
       return (await import('./registry-dir')).openRegistryDir(location.dir);
     case 'docker':

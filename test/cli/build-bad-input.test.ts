@@ -32,7 +32,8 @@ async function refused(name: string, files: Record<string, string>) {
 async function expectRefused(context: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const before = await treeHash(root);
   const result = await kimg(['build', '-t', 'bad:1', context], { root, env });
-  expect(result.code).not.toBe(0);
+  // A refused input exits 1; 2 is only for a wrong command line (README "Exit status").
+  expect(result.code).toBe(1);
   expect(result.stderr).not.toMatch(/\n\s+at /);
   expect(result.stderr).not.toMatch(/internal error/);
   expect(await treeHash(root)).toBe(before);
@@ -74,6 +75,13 @@ describe('kimg build refuses bad input and leaves the store unchanged', () => {
     const stderr = await expectRefused(context);
     expect(stderr).toMatch(/Kubefile:2:1: COPY source "manifest\/app.yaml" not found in the build context/);
     expect(stderr).toMatch(/hint: did you mean "manifests\/app.yaml"\?/);
+  });
+
+  it('COPY ../x: a source outside the context is a refused input, exit 1 (not the usage status 2)', async () => {
+    await writeTree(join(work, 'outside'), { secret: 'x' });
+    const context = await refused('parent', { Kubefile: 'FROM scratch\nCOPY ../outside/secret /s\n' });
+    const stderr = await expectRefused(context);
+    expect(stderr).toMatch(/Kubefile:2:\d+: .*\.\.\/outside\/secret/);
   });
 
   it('a symlink that points out of the context', async () => {

@@ -137,6 +137,22 @@ describe('docker-daemon transport against the real dockerd', () => {
     expect((await dockerd.docker.getImage('kimg.test/app:2').inspect()).Id).toBe(image.configDigest);
   });
 
+  it('opened for the CLI, keeps its export and staged load in the store scratch space, gone at close', async () => {
+    const storeRoot = join(await makeTempDir(), 'store');
+    const scratch = join(storeRoot, '.kimg', 'scratch');
+    const cli = { storeRoot, scratchInStore: true };
+    const source = await openSource(parseImageLocation('docker-daemon:kimg.test/app:1'), cli);
+    await source.resolve('kimg.test/app:1');
+    const [owner] = await readdir(scratch);
+    expect((await readdir(join(scratch, owner ?? ''))).sort()).toEqual(['export.tar', 'owner.json']);
+    await source.close();
+    expect(await readdir(scratch)).toEqual([]);
+    const destination = await openDestination(parseImageLocation('docker-daemon:kimg.test/app:3'), cli);
+    expect(await readdir(scratch)).toHaveLength(1);
+    await destination.abort();
+    expect(await readdir(scratch)).toEqual([]);
+  });
+
   it('refuses a multi-platform index, speaking of the daemon and --platform', async () => {
     const destination = await DockerDaemonDestination.create();
     const index = { mediaType: MediaType.OciIndex, digest: image.manifestDigest, size: 1 };

@@ -12,6 +12,8 @@ import { LAYER_COMPRESSIONS, type LayerCompressionKind } from '../../layer/compr
 import { parsePlatform } from '../../manifest/platform';
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
+import { terminalLines } from '../terminal-text';
+import { parseFlag } from '../usage-error';
 
 interface BuildArgs extends GlobalOptions {
   context: string;
@@ -60,7 +62,7 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
         platforms: list(argv.platform)
           .flatMap((p) => p.split(','))
           .filter(Boolean)
-          .map((p) => parsePlatform(p.trim())),
+          .map((p) => parseFlag(() => parsePlatform(p.trim()))),
         noCache: !argv.cache,
         compression: argv.compression,
         ...(argv.timestamp !== undefined && { timestamp: argv.timestamp }),
@@ -71,7 +73,7 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
         push: argv.push === true,
         outputs: list(argv.output),
         open: context.open,
-        onWarning: (d) => output.warn(`\n${formatDiagnostic(d)}`),
+        onWarning: (d) => output.warnBlock(`\n${formatDiagnostic(d)}`),
         onStep: (step) =>
           output.note(
             `[${step.platform}] ${step.stageName ?? `stage ${step.stage}`}: ${step.instruction}${step.cached ? '  (cached)' : ''} ${step.seconds.toFixed(2)}s`,
@@ -79,7 +81,7 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
       });
     } catch (err) {
       // Every problem of the Kubefile, as the compiler-style report; the exit point adds the summary line.
-      if (err instanceof BuildDiagnosticsError) process.stderr.write(`${err.format()}\n`);
+      if (err instanceof BuildDiagnosticsError) process.stderr.write(`${terminalLines(err.format())}\n`);
       throw err;
     } finally {
       await context.close();
@@ -155,11 +157,7 @@ function pairs(values: string[] | undefined, flag: string, fromEnv: boolean): Re
     const eq = value.indexOf('=');
     const key = eq < 0 ? value : value.slice(0, eq);
     if (key === '' || (eq < 0 && !fromEnv)) {
-      throw new KimgError(
-        'INVALID_ARGUMENT',
-        `${flag} ${value}: expected KEY=VALUE`,
-        `write ${flag} NAME=value`,
-      );
+      throw new KimgError('USAGE', `${flag} ${value}: expected KEY=VALUE`, `write ${flag} NAME=value`);
     }
     if (eq >= 0) result[key] = value.slice(eq + 1);
     else if (process.env[key] !== undefined) result[key] = process.env[key] ?? '';

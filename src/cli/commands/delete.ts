@@ -22,7 +22,7 @@ export const deleteCommand: CommandModule<GlobalOptions, DeleteArgs> = {
     const location = parseImageLocation(argv.image);
     if (location.transport !== 'docker') {
       throw new KimgError(
-        'INVALID_ARGUMENT',
+        'USAGE',
         `kimg delete removes images from registries, and "${argv.image}" is not one`,
         'write docker://REGISTRY/REPOSITORY:TAG; kimg rmi removes images from the local store',
       );

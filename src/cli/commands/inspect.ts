@@ -5,6 +5,7 @@ import { locationRef, openSource } from '../../transport/open';
 import { readBlob } from '../../transport/read-blob';
 import { parseImageLocation } from '../../reference';
 import { createContext } from '../context';
+import { terminalLines } from '../terminal-text';
 import type { GlobalOptions } from '../global-options';
 
 interface InspectArgs extends GlobalOptions {
@@ -29,7 +30,9 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
     try {
       const descriptor = await source.resolve(locationRef(location));
       if (argv.raw) {
-        process.stdout.write(await readBlob(source, descriptor, MAX_MANIFEST_BYTES));
+        const bytes = await readBlob(source, descriptor, MAX_MANIFEST_BYTES);
+        // Exactly as stored into a pipe; on a terminal, control characters escaped (terminal-text.ts).
+        process.stdout.write(process.stdout.isTTY ? terminalLines(bytes.toString('utf8')) : bytes);
         return;
       }
       const summary = await inspectImage(source, descriptor);

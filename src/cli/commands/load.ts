@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadArchive } from '../../copy/load';
-import { openStore } from '../../transport/open';
+import { archiveReadOptions, openStore } from '../../transport/open';
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
 
@@ -17,11 +17,12 @@ export const loadCommand: CommandModule<GlobalOptions, LoadArgs> = {
       describe: 'archive file (format is detected)',
     }),
   handler: async (argv) => {
-    const { output, storeRoot } = createContext(argv);
-    const store = openStore(storeRoot);
+    const context = createContext(argv);
+    const { output } = context;
+    const store = openStore(context.storeRoot);
     const started = Date.now();
     try {
-      const result = await loadArchive(argv.input, store);
+      const result = await loadArchive(argv.input, store, { archive: archiveReadOptions(context.open) });
       for (const name of result.skippedNames)
         output.note(`kimg: warning: "${name}" is not a valid image name; loaded untagged`);
       const images = result.images.map((image) => ({ digest: image.descriptor.digest, names: image.names }));

@@ -26,7 +26,7 @@ export const pushCommand: CommandModule<GlobalOptions, PushArgs> = {
     const from = parseImageLocation(argv.image);
     if (from.transport !== 'store') {
       throw new KimgError(
-        'INVALID_ARGUMENT',
+        'USAGE',
         `push takes an image of the local store, not ${argv.image}`,
         `use kimg copy ${argv.image} DESTINATION`,
       );
@@ -36,7 +36,7 @@ export const pushCommand: CommandModule<GlobalOptions, PushArgs> = {
     else if ('reference' in from) to = { transport: 'docker' as const, reference: from.reference };
     else
       throw new KimgError(
-        'INVALID_ARGUMENT',
+        'USAGE',
         `${argv.image} has no name to push to`,
         'give a destination: kimg push IMAGE docker://REGISTRY/NAME:TAG',
       );

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { saveArchive, type SaveRequest } from '../../copy/save';
 import { KimgError } from '../../errors';
 import { ARCHIVE_FORMATS, type ArchiveFormat } from '../../transport/archive';
-import { openStore } from '../../transport/open';
+import { archiveWriteOptions, openStore } from '../../transport/open';
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
 
@@ -29,8 +29,9 @@ export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
   handler: async (argv) => {
     // `--format` is global (json output); for save it names the archive format, as in the CLI contract.
     const format = archiveFormat(argv.format);
-    const { output, storeRoot } = createContext({ ...argv, format: undefined });
-    const store = openStore(storeRoot);
+    const context = createContext({ ...argv, format: undefined });
+    const { output } = context;
+    const store = openStore(context.storeRoot);
     const started = Date.now();
     try {
       // Saved by name → named in the archive; saved by digest or ID → unnamed, as `docker save <id>` does.
@@ -40,7 +41,13 @@ export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
           return { ref: found.digest, ...(found.name !== undefined && { name: found.name }) };
         }),
       );
-      const result = await saveArchive(store, requests, argv.output, format);
+      const result = await saveArchive(
+        store,
+        requests,
+        argv.output,
+        format,
+        archiveWriteOptions(context.open),
+      );
       output.result(
         {
           file: argv.output,
@@ -61,7 +68,7 @@ function archiveFormat(value: string | undefined): ArchiveFormat {
   if (value === undefined) return 'oci-archive';
   if ((ARCHIVE_FORMATS as readonly string[]).includes(value)) return value as ArchiveFormat;
   throw new KimgError(
-    'INVALID_ARGUMENT',
+    'USAGE',
     `unknown archive format "${value}"`,
     `use --format ${ARCHIVE_FORMATS.join(' or --format ')}`,
   );

@@ -1,13 +1,33 @@
 import { open, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { verifierFor } from '../../digest';
 import { KimgError } from '../../errors';
+import { removeOnInterrupt } from '../../interrupt';
 import { TarWriter } from '../../layer';
 import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, isManifestMediaType, type Descriptor } from '../../manifest';
 import type { IoOptions, NamedImage, Target } from '../types';
 import { OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blobPath } from './layout-files';
 import { selectImage } from './select-image';
+
+/**
+ * The scratch dir a destination records its temp file in (store/scratch.ts's `Scratch` has this shape): the
+ * record lets `kimg prune` remove the temp file after a SIGKILL, and adopting registers its removal on
+ * SIGINT/SIGTERM.
+ */
+export interface TempFileScratch {
+  /** Records `file` before it is created; returns the function that forgets it once it was renamed away. */
+  adopt(file: string): Promise<() => void>;
+  release(): Promise<void>;
+}
+
+export interface ArchiveDestinationOptions {
+  /**
+   * Opens the scratch dir that adopts the temp file (the CLI: the store's). Without it the temp file is only
+   * removed on SIGINT/SIGTERM; what SIGKILL leaves stays.
+   */
+  openScratch?: (purpose: string) => Promise<TempFileScratch>;
+}
 
 /** Blobs small enough to keep in memory after pushing, so `tag` can read manifests and `fetch` can serve them. */
 function keepLimit(desc: Descriptor): number {
@@ -24,7 +44,10 @@ function keepLimit(desc: Descriptor): number {
  */
 export abstract class ArchiveDestination implements Target {
   protected readonly tempFile: string;
-  private readonly writer: TarWriter;
+  /** Created by start(), once the temp file is recorded. */
+  private tarWriter: TarWriter | undefined;
+  private scratch: TempFileScratch | undefined;
+  private forgetTemp: (() => void) | undefined;
   private readonly pushed = new Map<string, Promise<void>>();
   private readonly completed = new Set<string>();
   /** JSON blobs by digest (manifests, configs). */
@@ -36,15 +59,26 @@ export abstract class ArchiveDestination implements Target {
     readonly description: string,
   ) {
     this.tempFile = `${file}.kimg-tmp-${process.pid}`;
-    this.writer = new TarWriter(this.tempFile);
   }
 
-  /** Creates the temp file (surfacing a bad path at once) and writes the layout header members. */
-  protected async start(): Promise<void> {
+  private get writer(): TarWriter {
+    if (!this.tarWriter) throw new Error(`${this.description}: start() was not called`);
+    return this.tarWriter;
+  }
+
+  /**
+   * Records the temp file (so an interrupted or killed command leaves nothing that `kimg prune` cannot find),
+   * creates it (surfacing a bad path at once) and writes the layout header members.
+   */
+  protected async start(options: ArchiveDestinationOptions = {}): Promise<void> {
+    this.scratch = await options.openScratch?.(`temp file of ${this.file}`);
     try {
+      // Absolute: prune reads the record from another working directory.
+      const temp = resolve(this.tempFile);
+      this.forgetTemp = this.scratch ? await this.scratch.adopt(temp) : removeOnInterrupt(temp);
       await writeFile(this.tempFile, '');
     } catch (err) {
-      await this.writer.destroy();
+      await this.releaseTemp();
       throw new KimgError(
         'IO_ERROR',
         `cannot write ${this.tempFile}: ${(err as Error).message}`,
@@ -52,6 +86,7 @@ export abstract class ArchiveDestination implements Target {
         { cause: err },
       );
     }
+    this.tarWriter = new TarWriter(this.tempFile);
     await this.writer.addFile(OCI_LAYOUT_FILE, OCI_LAYOUT_BYTES);
     await this.writer.addDirectory('blobs');
     await this.writer.addDirectory('blobs/sha256');
@@ -128,14 +163,23 @@ export abstract class ArchiveDestination implements Target {
     await this.writer.finish();
     await rename(this.tempFile, this.file);
     this.state = 'committed';
+    await this.releaseTemp();
     await syncDirectory(dirname(this.file));
   }
 
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
-    await this.writer.destroy();
+    await this.tarWriter?.destroy();
     await rm(this.tempFile, { force: true });
+    await this.releaseTemp();
+  }
+
+  /** Forgets the temp file (renamed or removed) and removes the scratch dir that recorded it. */
+  private async releaseTemp(): Promise<void> {
+    this.forgetTemp?.();
+    this.forgetTemp = undefined;
+    await this.scratch?.release();
   }
 
   /** Closing an uncommitted destination discards it (Target contract: dropped without commit = unchanged). */

@@ -6,7 +6,11 @@ import { DockerArchiveSource } from '../docker-archive/source';
 import { OciArchiveDestination } from '../oci-archive/destination';
 import { OciArchiveSource } from '../oci-archive/source';
 import type { ReadOnlyTarget, Target } from '../types';
+import type { ArchiveDestinationOptions } from './archive-destination';
 import { OCI_LAYOUT_FILE } from './layout-files';
+
+/** How an archive source reads a gzipped file: where it inflates it and within which bound (layer/). */
+export type ArchiveReadOptions = TarIndexOptions;
 
 export const ARCHIVE_FORMATS = ['oci-archive', 'docker-archive'] as const;
 export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
@@ -17,7 +21,7 @@ export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
  */
 export async function openArchiveSource(
   file: string,
-  options: TarIndexOptions = {},
+  options: ArchiveReadOptions = {},
 ): Promise<{ format: ArchiveFormat; source: ReadOnlyTarget }> {
   const tar = await TarIndex.open(file, options);
   if (tar.has(MANIFEST_JSON_FILE))
@@ -31,8 +35,12 @@ export async function openArchiveSource(
   );
 }
 
-export async function openArchiveDestination(file: string, format: ArchiveFormat): Promise<Target> {
+export async function openArchiveDestination(
+  file: string,
+  format: ArchiveFormat,
+  options: ArchiveDestinationOptions = {},
+): Promise<Target> {
   return format === 'docker-archive'
-    ? DockerArchiveDestination.create(file)
-    : OciArchiveDestination.create(file);
+    ? DockerArchiveDestination.create(file, options)
+    : OciArchiveDestination.create(file, options);
 }

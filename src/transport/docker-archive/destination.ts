@@ -15,7 +15,7 @@ import {
   withDefaultTag,
   type ImageReference,
 } from '../../reference';
-import { ArchiveDestination } from '../archive/archive-destination';
+import { ArchiveDestination, type ArchiveDestinationOptions } from '../archive/archive-destination';
 import { blobPath, encodeLayoutIndex, OCI_INDEX_FILE } from '../archive/layout-files';
 import type { IoOptions, NamedImage } from '../types';
 import { MANIFEST_JSON_FILE, REPOSITORIES_FILE } from './manifest-json';
@@ -37,9 +37,12 @@ interface SavedImage {
 export class DockerArchiveDestination extends ArchiveDestination {
   private readonly images: SavedImage[] = [];
 
-  static async create(file: string): Promise<DockerArchiveDestination> {
+  static async create(
+    file: string,
+    options: ArchiveDestinationOptions = {},
+  ): Promise<DockerArchiveDestination> {
     const destination = new DockerArchiveDestination(file, `docker-archive:${file}`);
-    await destination.start();
+    await destination.start(options);
     return destination;
   }
 

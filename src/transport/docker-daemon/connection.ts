@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import Docker from 'dockerode';
 import { KimgError } from '../../errors';
+import type { ScratchDirOptions } from '../../layer/scratch-dir';
 import { daemonError } from './daemon-error';
 
 /** Where the docker CLI looks when DOCKER_HOST is unset (docker/cli opts/hosts.go DefaultUnixSocket). */
@@ -25,11 +26,14 @@ export interface DaemonConnection {
   endpoint: DaemonEndpoint;
 }
 
-export interface DaemonOptions {
+/**
+ * `openScratch` / `tmpDir`: where exports and staged loads are kept while the target is open (the CLI: the
+ * store's scratch space, so an interrupted command leaves nothing `kimg prune` cannot find; default a private
+ * dir in os.tmpdir()).
+ */
+export interface DaemonOptions extends ScratchDirOptions {
   /** Where DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH are read, as the docker CLI reads them (process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Where exports and staged loads are kept while the target is open (default os.tmpdir()). */
-  tmpDir?: string;
 }
 
 /** DOCKER_HOST as the docker CLI reads it: unix://PATH or tcp://HOST[:PORT]; unset means the default socket. */

@@ -1,9 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isKimgError, KimgError } from '../../errors';
 import { isIndexMediaType, type Descriptor } from '../../manifest';
+import { openScratchDir, type ScratchDir } from '../../layer/scratch-dir';
 import { parseReference } from '../../reference';
 import { DockerArchiveDestination } from '../docker-archive/destination';
 import type { IoOptions, NamedImage, Target } from '../types';
@@ -22,7 +21,7 @@ export class DockerDaemonDestination implements Target {
 
   private constructor(
     private readonly connection: DaemonConnection,
-    private readonly dir: string,
+    private readonly dir: ScratchDir,
     private readonly archive: DockerArchiveDestination,
   ) {
     this.description = `docker-daemon (${connection.endpoint.display})`;
@@ -30,12 +29,12 @@ export class DockerDaemonDestination implements Target {
 
   static async create(options: DaemonOptions = {}): Promise<DockerDaemonDestination> {
     const connection = await connectDaemon(options);
-    const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'kimg-daemon-'));
+    const dir = await openScratchDir('docker-daemon load staging', options);
     try {
-      const archive = await DockerArchiveDestination.create(join(dir, 'load.tar'));
+      const archive = await DockerArchiveDestination.create(join(dir.dir, 'load.tar'));
       return new DockerDaemonDestination(connection, dir, archive);
     } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+      await dir.release();
       throw err;
     }
   }
@@ -93,7 +92,7 @@ export class DockerDaemonDestination implements Target {
       await loadArchive(this.connection, this.archive.file, options.signal);
       this.state = 'committed';
     } finally {
-      await rm(this.dir, { recursive: true, force: true });
+      await this.dir.release();
     }
   }
 
@@ -101,7 +100,7 @@ export class DockerDaemonDestination implements Target {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     await this.archive.abort();
-    await rm(this.dir, { recursive: true, force: true });
+    await this.dir.release();
   }
 
   /** Closing an uncommitted destination discards it (Target contract: dropped without commit = unchanged). */

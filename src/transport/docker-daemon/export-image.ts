@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
+import { openScratchDir, type ScratchDirOptions } from '../../layer/scratch-dir';
 import { DockerArchiveSource } from '../docker-archive/source';
 import type { DaemonConnection } from './connection';
 import { daemonError } from './daemon-error';
@@ -25,17 +25,17 @@ export interface ExportedArchive {
  * docker-archive reader needs random access: it serves members by positional reads in whatever order and
  * concurrency the copy engine asks, and manifest.json, which says what the other members are, comes after the
  * layers (save.go stages the export in a directory and tars it in lexical order), so nothing can be interpreted
- * before the whole export has arrived. The file lives in a fresh mkdtemp directory (mode 0700).
+ * before the whole export has arrived. The file lives in a scratch dir of its own (the store's, from the CLI).
  */
 export async function exportImages(
   connection: DaemonConnection,
   names: string[],
-  tmpDir: string,
+  scratch: ScratchDirOptions,
   signal?: AbortSignal,
 ): Promise<ExportedArchive> {
-  const dir = await mkdtemp(join(tmpDir, 'kimg-daemon-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
-  const file = join(dir, 'export.tar');
+  const dir = await openScratchDir(`docker-daemon export of ${names.join(', ')}`, scratch);
+  const remove = () => dir.release();
+  const file = join(dir.dir, 'export.tar');
   try {
     const docker = connection.docker as Docker & ImagesExport;
     const stream = await docker.getImages({ names, ...(signal ? { abortSignal: signal } : {}) });

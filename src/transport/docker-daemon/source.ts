@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
 import type { Descriptor } from '../../manifest';
@@ -25,13 +24,13 @@ export class DockerDaemonSource implements ReadOnlyTarget {
 
   private constructor(
     private readonly connection: DaemonConnection,
-    private readonly tmpDir: string,
+    private readonly scratch: DaemonOptions,
   ) {
     this.description = `docker-daemon (${connection.endpoint.display})`;
   }
 
   static async open(options: DaemonOptions = {}): Promise<DockerDaemonSource> {
-    return new DockerDaemonSource(await connectDaemon(options), options.tmpDir ?? tmpdir());
+    return new DockerDaemonSource(await connectDaemon(options), options);
   }
 
   async resolve(ref: string | undefined, options: IoOptions = {}): Promise<Descriptor> {
@@ -86,7 +85,7 @@ export class DockerDaemonSource implements ReadOnlyTarget {
   }
 
   private async exportOf(names: string[], signal: AbortSignal | undefined) {
-    const archive = await exportImages(this.connection, names, this.tmpDir, signal);
+    const archive = await exportImages(this.connection, names, this.scratch, signal);
     this.archives.push(archive);
     return archive.source;
   }

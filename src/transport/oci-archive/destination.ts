@@ -1,7 +1,7 @@
 import { KimgError } from '../../errors';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION, REF_NAME_ANNOTATION, type Descriptor } from '../../manifest';
 import { normalizeName } from '../../reference';
-import { ArchiveDestination } from '../archive/archive-destination';
+import { ArchiveDestination, type ArchiveDestinationOptions } from '../archive/archive-destination';
 import { encodeLayoutIndex, OCI_INDEX_FILE } from '../archive/layout-files';
 import type { NamedImage } from '../types';
 
@@ -13,9 +13,9 @@ import type { NamedImage } from '../types';
 export class OciArchiveDestination extends ArchiveDestination {
   private readonly entries: Descriptor[] = [];
 
-  static async create(file: string): Promise<OciArchiveDestination> {
+  static async create(file: string, options: ArchiveDestinationOptions = {}): Promise<OciArchiveDestination> {
     const destination = new OciArchiveDestination(file, `oci-archive:${file}`);
-    await destination.start();
+    await destination.start(options);
     return destination;
   }
 
