@@ -62,7 +62,7 @@ export function parseIgnoreFile(text: string, file = '.dockerignore'): IgnorePat
       if (line === '') return;
       const text = cleanPattern(line);
       try {
-        patterns.push({ text, exclusion, line: index + 1, regexp: compilePattern(text) });
+        patterns.push({ text, exclusion, line: index + 1, matcher: compilePattern(text) });
       } catch {
         throw new KimgError(
           'INVALID_ARGUMENT',
