@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { KimgError } from '../errors';
 import { sourceDateEpoch, type LayerCompressionKind } from '../layer';
 import type { Descriptor, Platform } from '../manifest/descriptor';
 import { formatPlatform } from '../manifest/platform';
@@ -19,6 +17,7 @@ import type { BuildReport, PlatformReport, StepReport } from './execute/report';
 import type { RunSpec } from './plan/types';
 import type { UrlClient } from '../registry/http/url-client';
 import { UrlSources } from './execute/url-sources';
+import { kubefileLimits, readKubefile } from './read-kubefile';
 
 export const CLUSTER_IMAGE_TYPES = ['rootfs', 'application', 'patch'] as const;
 export type ClusterImageType = (typeof CLUSTER_IMAGE_TYPES)[number];
@@ -71,14 +70,10 @@ export interface BuildOptions {
 export async function build(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
   const file = kubefilePath(options);
-  const text = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new KimgError(
-      'INVALID_ARGUMENT',
-      `cannot read the Kubefile ${file}: ${(err as Error).message}`,
-      'name it with -f FILE',
-    );
-  });
-  const { ast, diagnostics } = parseKubefile(text, options.file ?? join(options.context, basename(file)));
+  const shownAs = options.file ?? join(options.context, basename(file));
+  const limits = kubefileLimits(options.env ?? process.env);
+  const text = await readKubefile(file, shownAs, limits.maxFileSize);
+  const { ast, diagnostics } = parseKubefile(text, shownAs, limits);
   if (hasErrors(diagnostics)) throw new BuildDiagnosticsError(diagnostics);
   diagnostics.forEach((d) => options.onWarning?.(d));
 
