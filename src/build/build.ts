@@ -8,6 +8,7 @@ import { openStore, type OpenContext } from '../transport/open';
 import type { DaemonOptions } from '../transport/docker-daemon';
 import { BuildCache } from './cache';
 import { openBuildContext } from './context/build-context';
+import { IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE } from './context/ignore-file';
 import { hasErrors, parseKubefile, type Diagnostic } from './kubefile';
 import { BuildDiagnosticsError } from './execute/build-error';
 import { publish, pushDestinations, storeImage, storeIndex, withLabels } from './execute/build-output';
@@ -17,7 +18,7 @@ import type { BuildReport, PlatformReport, StepReport } from './execute/report';
 import type { RunSpec } from './plan/types';
 import type { UrlClient } from '../registry/http/url-client';
 import { UrlSources } from './execute/url-sources';
-import { kubefileLimits, readKubefile } from './read-kubefile';
+import { envLimit, kubefileLimits, readKubefile } from './read-kubefile';
 
 export const CLUSTER_IMAGE_TYPES = ['rootfs', 'application', 'patch'] as const;
 export type ClusterImageType = (typeof CLUSTER_IMAGE_TYPES)[number];
@@ -79,10 +80,10 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
 
   const timestamp = options.timestamp ?? sourceDateEpoch(options.env ?? process.env);
   const compression = options.compression ?? 'gzip';
-  const context = await openBuildContext(
-    options.context,
-    options.ignoreFile !== undefined ? { ignoreFile: options.ignoreFile } : {},
-  );
+  const context = await openBuildContext(options.context, {
+    ...(options.ignoreFile !== undefined && { ignoreFile: options.ignoreFile }),
+    maxIgnoreFileSize: envLimit(options.env ?? process.env, IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE),
+  });
   const store = openStore(options.open.storeRoot);
   const cache = new BuildCache(store.root);
   const signal = options.signal;

@@ -1,38 +1,26 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { KimgError } from '../errors';
+import { readRegularFile } from './context/regular-file';
 import { BuildDiagnosticsError } from './execute/build-error';
-import { DEFAULT_KUBEFILE_LIMITS, KUBEFILE_LIMIT_ENV, type KubefileLimits } from './kubefile/limits';
-import { formatSize, raiseHint } from './kubefile/limits';
+import {
+  DEFAULT_KUBEFILE_LIMITS,
+  formatSize,
+  KUBEFILE_LIMIT_ENV,
+  raiseHint,
+  type KubefileLimits,
+} from './kubefile/limits';
 
 /**
- * The Kubefile's text, read only when it is what it claims to be: a regular file (a FIFO or /dev/zero named by
- * -f would block or never end; O_NONBLOCK keeps the open itself from waiting for a FIFO's writer) no larger than
- * `maxFileSize`, checked on the open descriptor before anything is read. A file over the limit is a
- * FILE_TOO_LARGE diagnostic at its first line, so it prints like every other Kubefile problem.
+ * The Kubefile's text: a regular file (a FIFO or /dev/zero named by -f would block or never end) no larger than
+ * `maxFileSize`, checked before it is read (context/regular-file.ts). A file over the limit is a FILE_TOO_LARGE
+ * diagnostic at its first line, so it prints like every other Kubefile problem.
  */
 export async function readKubefile(path: string, shownAs: string, maxFileSize: number): Promise<string> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((err: unknown) => {
+  const read = await readRegularFile(path, maxFileSize).catch((err: unknown) => {
     throw cannotRead(path, (err as Error).message);
   });
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw cannotRead(path, 'not a regular file');
-    if (stats.size > maxFileSize) throw tooLarge(shownAs, stats.size, maxFileSize);
-    // Read at most one byte past the limit: a file that grows after the stat is caught too.
-    const buffer = Buffer.alloc(Math.min(stats.size, maxFileSize) + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maxFileSize) throw tooLarge(shownAs, length, maxFileSize);
-      if (length === buffer.length) break;
-    }
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    await handle.close();
-  }
+  if (read.kind === 'not-regular') throw cannotRead(path, 'not a regular file');
+  if (read.kind === 'too-large') throw tooLarge(shownAs, read.size, maxFileSize);
+  return read.text;
 }
 
 /** The parser's limits from KIMG_MAX_KUBEFILE_SIZE, KIMG_MAX_KUBEFILE_LINE, … (unset: the default). */
@@ -40,19 +28,24 @@ export function kubefileLimits(env: NodeJS.ProcessEnv): KubefileLimits {
   const limits = { ...DEFAULT_KUBEFILE_LIMITS };
   for (const key of Object.keys(KUBEFILE_LIMIT_ENV) as (keyof KubefileLimits)[]) {
     const name = KUBEFILE_LIMIT_ENV[key];
-    const value = env[name];
-    if (value === undefined || value === '') continue;
-    const parsed = parseCount(value);
-    if (parsed === undefined) {
-      throw new KimgError(
-        'INVALID_ARGUMENT',
-        `${name}=${value} is not a positive number`,
-        `write a whole number${key === 'maxFileSize' || key === 'maxLineLength' ? ', optionally with KiB, MiB or GiB' : ''}`,
-      );
-    }
-    limits[key] = parsed;
+    limits[key] = envLimit(env, name, limits[key]);
   }
   return limits;
+}
+
+/** A positive count or size (`4096`, `16MiB`, `16m`) from the environment variable `name`, else `fallback`. */
+export function envLimit(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const parsed = parseCount(value);
+  if (parsed === undefined) {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      `${name}=${value} is not a positive number`,
+      'write a whole number, for sizes optionally followed by KiB, MiB or GiB',
+    );
+  }
+  return parsed;
 }
 
 const UNITS: Record<string, number> = {

@@ -92,7 +92,7 @@ describe('wildcard matcher (no backtracking)', () => {
     expect(rules.excludes(`dir/${miss}/x`)).toBe(false);
     expect(rules.excludes(hit)).toBe(true);
     expect(rules.excludes(`${hit}/below/it`)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(performance.now() - started).toBeLessThan(500); // ~5 ms idle; the old RegExp: hours
   });
 
   it('matches COPY sources with many stars and many ** components in milliseconds', () => {
@@ -105,7 +105,7 @@ describe('wildcard matcher (no backtracking)', () => {
     expect(deep(`${path}/y`)).toBe(false);
     expect(deep(`${path}/x`)).toBe(true);
     expect(deep('x')).toBe(true);
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(performance.now() - started).toBeLessThan(500); // ~5 ms idle; the old RegExp: hours
   });
 
   it.each([
