@@ -104,14 +104,14 @@ describe('Kubefile limits are diagnostics that name themselves and the variable 
     expect(ast.instructions.map((i) => i.kind)).toEqual(['FROM', 'USER']);
   });
 
-  it('stops at the instruction limit (default 5000) and says so at the first instruction over it', () => {
-    const lines = Array.from({ length: 6000 }, (_, i) => `LABEL l${i}=v`);
+  it('stops at the instruction limit (default 1000) and says so at the first instruction over it', () => {
+    const lines = Array.from({ length: 1500 }, (_, i) => `LABEL l${i}=v`);
     const { ast, diagnostics } = parseKubefile(`FROM scratch\n${lines.join('\n')}\n`);
-    expect(ast.instructions).toHaveLength(5000);
+    expect(ast.instructions).toHaveLength(1000);
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({ code: 'TOO_MANY_INSTRUCTIONS', line: 5001 });
-    expect(diagnostics[0]?.message).toContain('more than 5000 instructions (the instruction limit)');
-    expect(diagnostics[0]?.hint).toBe('set KIMG_MAX_KUBEFILE_INSTRUCTIONS to raise the limit (default 5000)');
+    expect(diagnostics[0]).toMatchObject({ code: 'TOO_MANY_INSTRUCTIONS', line: 1001 });
+    expect(diagnostics[0]?.message).toContain('more than 1000 instructions (the instruction limit)');
+    expect(diagnostics[0]?.hint).toBe('set KIMG_MAX_KUBEFILE_INSTRUCTIONS to raise the limit (default 1000)');
   });
 
   it('refuses ${} nested past the depth limit, in a word and in a heredoc body', () => {
