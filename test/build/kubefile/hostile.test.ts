@@ -48,8 +48,9 @@ describe('Kubefile parsing is linear in the input', () => {
       diagnostics = parseKubefile(large, 'Kubefile', UNLIMITED).diagnostics.length;
     });
     expect(diagnostics).toBe(0);
-    // ~0.6 s on an idle core; the bound leaves room for a loaded CI machine.
-    expect(tLarge).toBeLessThan(4000);
+    // 1.2-2.2 s measured on a 2-core machine at load 8 (4.7 s at load 14): the absolute bound only catches a
+    // hang; the ratio is what proves linearity (the old continuation handling was quadratic).
+    expect(tLarge).toBeLessThan(10_000);
     expect(tLarge).toBeLessThan(8 * tSmall + 50);
   });
 
@@ -66,7 +67,7 @@ describe('Kubefile parsing is linear in the input', () => {
       pairs = env?.kind === 'ENV' ? env.pairs.length : 0;
     });
     expect(pairs).toBe(100_001);
-    expect(tLarge).toBeLessThan(3000);
+    expect(tLarge).toBeLessThan(10_000);
     expect(tLarge).toBeLessThan(8 * tSmall + 50);
   });
 
