@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ClusterLabels, type ClusterImageType } from '../cluster';
-import { KimgError } from '../errors';
 import { sourceDateEpoch, type LayerCompressionKind } from '../layer';
 import type { Descriptor, Platform } from '../manifest/descriptor';
 import { formatPlatform } from '../manifest/platform';
@@ -11,6 +9,7 @@ import { openStore, type OpenContext } from '../transport/open';
 import type { DaemonOptions } from '../transport/docker-daemon';
 import { BuildCache } from './cache';
 import { openBuildContext } from './context/build-context';
+import { IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE } from './context/ignore-file';
 import { hasErrors, parseKubefile, type Diagnostic } from './kubefile';
 import { BuildDiagnosticsError } from './execute/build-error';
 import { publish, pushDestinations, storeImage, storeIndex, withLabels } from './execute/build-output';
@@ -20,6 +19,7 @@ import type { BuildReport, PlatformReport, StepReport } from './execute/report';
 import type { RunSpec } from './plan/types';
 import type { UrlClient } from '../registry/http/url-client';
 import { UrlSources } from './execute/url-sources';
+import { envLimit, kubefileLimits, readKubefile } from './read-kubefile';
 
 export { CLUSTER_IMAGE_TYPES, type ClusterImageType } from '../cluster';
 
@@ -71,23 +71,19 @@ export interface BuildOptions {
 export async function build(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
   const file = kubefilePath(options);
-  const text = await readFile(file, 'utf8').catch((err: unknown) => {
-    throw new KimgError(
-      'INVALID_ARGUMENT',
-      `cannot read the Kubefile ${file}: ${(err as Error).message}`,
-      'name it with -f FILE',
-    );
-  });
-  const { ast, diagnostics } = parseKubefile(text, options.file ?? join(options.context, basename(file)));
+  const shownAs = options.file ?? join(options.context, basename(file));
+  const limits = kubefileLimits(options.env ?? process.env);
+  const text = await readKubefile(file, shownAs, limits.maxFileSize);
+  const { ast, diagnostics } = parseKubefile(text, shownAs, limits);
   if (hasErrors(diagnostics)) throw new BuildDiagnosticsError(diagnostics);
   diagnostics.forEach((d) => options.onWarning?.(d));
 
   const timestamp = options.timestamp ?? sourceDateEpoch(options.env ?? process.env);
   const compression = options.compression ?? 'gzip';
-  const context = await openBuildContext(
-    options.context,
-    options.ignoreFile !== undefined ? { ignoreFile: options.ignoreFile } : {},
-  );
+  const context = await openBuildContext(options.context, {
+    ...(options.ignoreFile !== undefined && { ignoreFile: options.ignoreFile }),
+    maxIgnoreFileSize: envLimit(options.env ?? process.env, IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE),
+  });
   const store = openStore(options.open.storeRoot);
   const cache = new BuildCache(store.root);
   const signal = options.signal;

@@ -10,6 +10,8 @@ import { hashSources, type HashSourcesOptions } from './source-hash';
 export interface BuildContextOptions {
   /** An ignore file to use instead of `.kubefileignore` / `.sealignore` / `.dockerignore` (relative to `dir`). */
   ignoreFile?: string;
+  /** Bytes; default MAX_IGNORE_FILE_SIZE (1 MiB). */
+  maxIgnoreFileSize?: number;
 }
 
 /**
@@ -71,6 +73,6 @@ export async function openBuildContext(
   options: BuildContextOptions = {},
 ): Promise<BuildContext> {
   const root = resolve(dir);
-  const ignore = await readIgnoreRules(root, options.ignoreFile);
+  const ignore = await readIgnoreRules(root, options.ignoreFile, options.maxIgnoreFileSize);
   return new BuildContext(root, ignore, await walkContext(root, ignore));
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { KimgError } from '../../errors';
 import {
@@ -8,6 +7,14 @@ import {
   isExcluded,
   type IgnorePattern,
 } from './ignore-pattern';
+import { readRegularFile, type RegularFileRead } from './regular-file';
+
+/**
+ * The largest ignore file read (a .dockerignore is a few lines; a huge one would only cost memory and, per
+ * file of the context, time). KIMG_MAX_IGNORE_FILE_SIZE raises it.
+ */
+export const MAX_IGNORE_FILE_SIZE = 1024 * 1024;
+export const IGNORE_FILE_SIZE_ENV = 'KIMG_MAX_IGNORE_FILE_SIZE';
 
 /** Looked up in this order in the context root; the first that exists is used, the others are not read. */
 export const IGNORE_FILE_NAMES = ['.kubefileignore', '.sealignore', '.dockerignore'] as const;
@@ -28,18 +35,32 @@ export interface IgnoreRules {
 }
 
 /** The ignore file `dir` uses: `explicit` (relative to `dir` or absolute) if given, else the first that exists. */
-export async function readIgnoreRules(dir: string, explicit?: string): Promise<IgnoreRules> {
+export async function readIgnoreRules(
+  dir: string,
+  explicit?: string,
+  maxSize = MAX_IGNORE_FILE_SIZE,
+): Promise<IgnoreRules> {
   const candidates = explicit !== undefined ? [explicit] : IGNORE_FILE_NAMES;
   for (const name of candidates) {
     const file = isAbsolute(name) ? name : join(dir, name);
-    let text: string;
+    let read: RegularFileRead;
     try {
-      text = await readFile(file, 'utf8');
+      read = await readRegularFile(file, maxSize);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && explicit === undefined) continue;
       throw new KimgError('INVALID_ARGUMENT', `cannot read ignore file ${file}: ${(err as Error).message}`);
     }
-    return ignoreRules(parseIgnoreFile(text, file), file);
+    if (read.kind === 'not-regular') {
+      throw new KimgError('INVALID_ARGUMENT', `cannot read ignore file ${file}: not a regular file`);
+    }
+    if (read.kind === 'too-large') {
+      throw new KimgError(
+        'SIZE_LIMIT',
+        `ignore file ${file} is ${read.size} bytes, over the ${maxSize}-byte ignore file size limit`,
+        `set ${IGNORE_FILE_SIZE_ENV} to raise the limit (default ${MAX_IGNORE_FILE_SIZE} bytes)`,
+      );
+    }
+    return ignoreRules(parseIgnoreFile(read.text, file), file);
   }
   return ignoreRules([], undefined);
 }
@@ -62,7 +83,7 @@ export function parseIgnoreFile(text: string, file = '.dockerignore'): IgnorePat
       if (line === '') return;
       const text = cleanPattern(line);
       try {
-        patterns.push({ text, exclusion, line: index + 1, regexp: compilePattern(text) });
+        patterns.push({ text, exclusion, line: index + 1, matcher: compilePattern(text) });
       } catch {
         throw new KimgError(
           'INVALID_ARGUMENT',

@@ -1,9 +1,11 @@
 import { posix } from 'node:path';
+import { Wildcard } from './wildcard';
 
 /**
  * One `.dockerignore` line, compiled as Docker compiles it (moby/patternmatcher `Pattern.compile`): Go
  * `filepath.Match` syntax — `*` and `?` never cross `/`, `[…]` classes with `^` negation, `\` escapes — plus
  * `**`, which matches any number of directories including none. The pattern must match the whole path.
+ * Matching runs without backtracking (wildcard.ts): linear in the path for any pattern.
  */
 export interface IgnorePattern {
   /** The cleaned pattern text, without `!`. */
@@ -12,39 +14,15 @@ export interface IgnorePattern {
   exclusion: boolean;
   /** 1-based line in the ignore file, for messages. */
   line: number;
-  regexp: RegExp;
+  matcher: Wildcard;
 }
-
-/** Regexp metacharacters that mean nothing in filepath.Match and must be literal. */
-const LITERAL = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
 
 /**
  * Compiles a pattern already cleaned (see cleanPattern). Throws SyntaxError for an unterminated class, as
  * filepath.Match returns ErrBadPattern.
  */
-export function compilePattern(text: string): RegExp {
-  let source = '^';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch === '*') {
-      if (text[i + 1] === '*') {
-        i++;
-        if (text[i + 1] === '/') i++; // "**/" is "**"
-        source += i + 1 >= text.length ? '.*' : '(.*/)?';
-      } else {
-        source += '[^/]*';
-      }
-    } else if (ch === '?') {
-      source += '[^/]';
-    } else if (ch === '\\') {
-      source += i + 1 < text.length ? `\\${text[++i]}` : '\\\\';
-    } else if (LITERAL.has(ch)) {
-      source += `\\${ch}`;
-    } else {
-      source += ch;
-    }
-  }
-  return new RegExp(`${source}$`);
+export function compilePattern(text: string): Wildcard {
+  return new Wildcard(text, 'ignore');
 }
 
 /**
@@ -72,20 +50,11 @@ export function excludingPattern(
   path: string,
   patterns: readonly IgnorePattern[],
 ): IgnorePattern | undefined {
-  const parents = parentPaths(path);
   let decided: IgnorePattern | undefined;
   for (const pattern of patterns) {
     // An exception only matters once something matched; an exclusion only while nothing has.
     if (pattern.exclusion !== (decided !== undefined)) continue;
-    if (pattern.regexp.test(path) || parents.some((parent) => pattern.regexp.test(parent))) {
-      decided = pattern.exclusion ? undefined : pattern;
-    }
+    if (pattern.matcher.matchesSelfOrParent(path)) decided = pattern.exclusion ? undefined : pattern;
   }
   return decided;
-}
-
-/** `a/b/c` → `a`, `a/b`. */
-function parentPaths(path: string): string[] {
-  const parts = path.split('/');
-  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
 }

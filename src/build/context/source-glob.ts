@@ -1,9 +1,11 @@
 import { KimgError } from '../../errors';
+import { Wildcard } from './wildcard';
 
 /**
  * COPY/ADD source patterns: Go `filepath.Match` per path component (`*`, `?`, `[…]` with `^` negation, `\`
  * escapes), as the Dockerfile reference specifies, plus BuildKit's `**` component for any number of
- * directories. Matching is against context-relative paths and never crosses a `/` except through `**`.
+ * directories. Matching is against context-relative paths and never crosses a `/` except through `**`; it
+ * never backtracks (wildcard.ts), so a pattern costs time linear in the path whatever its stars.
  */
 export type PathMatcher = (path: string) => boolean;
 
@@ -15,56 +17,40 @@ export function hasGlob(pattern: string): boolean {
 export function compileGlob(pattern: string): PathMatcher {
   const segments = pattern
     .split('/')
-    .map((segment) => (segment === '**' ? '**' : segmentRegExp(segment, pattern)));
-  return (path) => matchSegments(segments, 0, path === '' ? [] : path.split('/'), 0);
+    .map((segment) => (segment === '**' ? '**' : segmentMatcher(segment, pattern)));
+  return (path) => matchSegments(segments, path === '' ? [] : path.split('/'));
 }
 
-function matchSegments(segments: (RegExp | '**')[], si: number, parts: string[], pi: number): boolean {
-  if (si === segments.length) return pi === parts.length;
-  const segment = segments[si] as RegExp | '**';
-  if (segment === '**') {
-    for (let skip = pi; skip <= parts.length; skip++) {
-      if (matchSegments(segments, si + 1, parts, skip)) return true;
+/**
+ * Which path components each pattern segment can end at, segment by segment: O(segments × components), where
+ * trying every split for every `**` recursively would be exponential in the number of `**`.
+ */
+function matchSegments(segments: readonly (Wildcard | '**')[], parts: readonly string[]): boolean {
+  // reached[p]: the segments so far can match exactly parts[0, p).
+  let reached = new Uint8Array(parts.length + 1);
+  reached[0] = 1;
+  for (const segment of segments) {
+    const next = new Uint8Array(parts.length + 1);
+    if (segment === '**') {
+      const first = reached.indexOf(1);
+      if (first === -1) return false;
+      next.fill(1, first);
+    } else {
+      for (let p = 0; p < parts.length; p++) {
+        if (reached[p] === 1 && segment.matches(parts[p] as string)) next[p + 1] = 1;
+      }
     }
-    return false;
+    reached = next;
   }
-  return (
-    pi < parts.length && segment.test(parts[pi] as string) && matchSegments(segments, si + 1, parts, pi + 1)
-  );
+  return reached[parts.length] === 1;
 }
 
-function segmentRegExp(segment: string, pattern: string): RegExp {
-  let source = '^';
-  for (let i = 0; i < segment.length; i++) {
-    const ch = segment[i] as string;
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else if (ch === '\\' && i + 1 < segment.length) source += escape(segment[++i] as string);
-    else if (ch === '[') {
-      const close = classEnd(segment, i);
-      if (close < 0) throw badPattern(pattern);
-      source += `[${segment.slice(i + 1, close)}]`;
-      i = close;
-    } else source += escape(ch);
-  }
+function segmentMatcher(segment: string, pattern: string): Wildcard {
   try {
-    return new RegExp(`${source}$`, 's');
+    return new Wildcard(segment, 'segment');
   } catch {
     throw badPattern(pattern);
   }
-}
-
-/** Index of the `]` closing the class opened at `open`, honouring `\` escapes; -1 when unterminated. */
-function classEnd(segment: string, open: number): number {
-  for (let i = open + 1; i < segment.length; i++) {
-    if (segment[i] === '\\') i++;
-    else if (segment[i] === ']' && i > open + 1) return i;
-  }
-  return -1;
-}
-
-function escape(ch: string): string {
-  return /[.*+?^${}()|[\]\\/-]/.test(ch) ? `\\${ch}` : ch;
 }
 
 function badPattern(pattern: string): KimgError {

@@ -30,7 +30,12 @@ export type DiagnosticCode =
   | 'INVALID_APP_NAME'
   | 'DUPLICATE_LAUNCH'
   | 'LAUNCH_NOT_LAST'
-  | 'INVALID_KUBEVERSION';
+  | 'INVALID_KUBEVERSION'
+  | 'FILE_TOO_LARGE'
+  | 'LINE_TOO_LONG'
+  | 'TOO_MANY_INSTRUCTIONS'
+  | 'SUBSTITUTION_TOO_DEEP'
+  | 'TOO_MANY_DIAGNOSTICS';
 
 export type Severity = 'error' | 'warning';
 

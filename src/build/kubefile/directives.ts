@@ -3,7 +3,9 @@ import { lineSpan, type SourceText } from './source-text';
 
 /** The directives BuildKit knows (reference: "Parser directives": syntax, escape, check). */
 const KNOWN_DIRECTIVES = new Set(['syntax', 'escape', 'check']);
-const DIRECTIVE_PATTERN = /^#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(.*?)[ \t]*$/;
+// The value's trailing blanks are trimmed by hand: `(.*?)[ \t]*$` retries the blank run at every character,
+// quadratic on a long line of blanks.
+const DIRECTIVE_PATTERN = /^#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(.*)$/;
 export const DEFAULT_ESCAPE = '\\';
 
 export interface DirectiveScan {
@@ -23,12 +25,12 @@ export function scanDirectives(source: SourceText): DirectiveScan {
   const directives: ParserDirective[] = [];
   let escape = DEFAULT_ESCAPE;
   let index = 0;
-  for (; index < source.lines.length; index++) {
-    const text = source.lines[index] ?? '';
+  for (; index < source.lineCount; index++) {
+    const text = source.line(index + 1);
     const match = DIRECTIVE_PATTERN.exec(text);
     if (!match) break;
     const name = (match[1] ?? '').toLowerCase();
-    const value = match[2] ?? '';
+    const value = trimBlanksEnd(match[2] ?? '');
     const span = lineSpan(index + 1, text);
     if (!KNOWN_DIRECTIVES.has(name)) {
       // Still a comment for Docker; a typo such as `# escpae=`` would silently change nothing, so say so.
@@ -65,4 +67,10 @@ export function scanDirectives(source: SourceText): DirectiveScan {
     directives.push({ name, value, span });
   }
   return { directives, escape, nextLine: index };
+}
+
+function trimBlanksEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return text.slice(0, end);
 }

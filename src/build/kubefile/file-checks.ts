@@ -121,13 +121,12 @@ function checkStages(source: SourceText, instructions: readonly Instruction[]): 
 
 function checkLaunch(source: SourceText, instructions: readonly Instruction[]): void {
   const launches = instructions.filter((i) => i.kind === 'LAUNCH' || i.kind === 'CMDS');
+  const mixed = new Set(launches.map((i) => i.kind)).size > 1;
   launches.slice(1).forEach((extra) => {
     source.report(
       'DUPLICATE_LAUNCH',
       extra.keywordSpan,
-      launches.some((i) => i.kind !== extra.kind)
-        ? 'LAUNCH and CMDS are mutually exclusive'
-        : `${extra.kind} is given more than once`,
+      mixed ? 'LAUNCH and CMDS are mutually exclusive' : `${extra.kind} is given more than once`,
       'a cluster image has one launch step: one LAUNCH ["app", …] or one CMDS ["command", …]',
     );
   });

@@ -52,8 +52,8 @@ export function readHeredocs(
     const body: string[] = [];
     const first = index;
     let terminated = false;
-    for (; index < source.lines.length; index++) {
-      const raw = source.lines[index] ?? '';
+    for (; index < source.lineCount; index++) {
+      const raw = source.line(index + 1);
       const text = marker.chomp ? raw.replace(/^\t+/, '') : raw;
       if (text === marker.name) {
         terminated = true;
@@ -86,7 +86,7 @@ export function readHeredocs(
 
 function bodyRange(source: SourceText, first: number, next: number): Span {
   if (next <= first) {
-    const line = Math.min(first + 1, source.lines.length);
+    const line = Math.min(first + 1, source.lineCount);
     return pointSpan(line, source.line(line).length + 1);
   }
   const end = lineSpan(next, source.line(next));

@@ -20,15 +20,17 @@ export class LogicalLine {
     readonly segments: readonly Segment[],
   ) {}
 
+  /** The last segment starting at or before `offset`: a binary search, words of a long continuation stay O(log n). */
   private segmentAt(offset: number): Segment {
     const { segments } = this;
-    let found = segments[0] ?? FIRST;
-    for (let i = 1; i < segments.length; i++) {
-      const segment = segments[i] as Segment;
-      if (segment.offset > offset) break;
-      found = segment;
+    let low = 0;
+    let high = segments.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((segments[mid] as Segment).offset <= offset) low = mid;
+      else high = mid - 1;
     }
-    return found;
+    return segments[low] ?? FIRST;
   }
 
   position(offset: number): { line: number; column: number } {

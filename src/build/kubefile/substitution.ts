@@ -13,7 +13,20 @@ export interface ExpandOptions {
   escape?: string;
   /** Keep quote characters (heredoc bodies: only variables are expanded). */
   keepQuotes?: boolean;
+  /** `${…}` nested deeper than this is an error (default MAX_SUBSTITUTION_NESTING): the expander recurses. */
+  maxDepth?: number;
+  /** The result may be at most this many characters longer than the word (default MAX_SUBSTITUTION_GROWTH). */
+  maxGrowth?: number;
 }
+
+/**
+ * Hard bounds of one expansion. The parser reports nesting past KIMG_MAX_SUBSTITUTION_DEPTH (default 32) with
+ * the line; this ceiling only keeps the recursion far from the stack's end. Growth: a 1 MiB word of `$A`s with
+ * a 1 MiB A would otherwise build terabytes; no real value comes near (Linux refuses a single environment
+ * string over 128 KiB, MAX_ARG_STRLEN).
+ */
+export const MAX_SUBSTITUTION_NESTING = 256;
+export const MAX_SUBSTITUTION_GROWTH = 1024 * 1024;
 
 export interface ExpandResult {
   value: string;
@@ -38,7 +51,10 @@ class ExpandError extends Error {
 const SPECIAL = '@*#?$!';
 
 export function expand(word: string, env: Env, options: ExpandOptions = {}): ExpandResult {
-  const lexer = new Expander(word, env, options.escape ?? '\\', options.keepQuotes ?? false);
+  const lexer = new Expander(word, env, options.escape ?? '\\', options.keepQuotes ?? false, {
+    depth: options.maxDepth ?? MAX_SUBSTITUTION_NESTING,
+    growth: options.maxGrowth ?? MAX_SUBSTITUTION_GROWTH,
+  });
   try {
     return { value: lexer.until(undefined), referenced: [...lexer.referenced], unset: [...lexer.unset] };
   } catch (err) {
@@ -52,8 +68,12 @@ export function expand(word: string, env: Env, options: ExpandOptions = {}): Exp
   }
 }
 
+/** A name: letters, digits, `_` (not starting with a digit), or a digit run; sticky, read where the cursor is. */
+const NAME = /[A-Za-z_][A-Za-z0-9_]*|[0-9]+/y;
+
 class Expander {
   private i = 0;
+  private depth = 0;
   readonly referenced = new Set<string>();
   readonly unset = new Set<string>();
 
@@ -62,7 +82,19 @@ class Expander {
     private readonly env: Env,
     private readonly escape: string,
     private readonly keepQuotes: boolean,
+    private readonly max: { depth: number; growth: number },
   ) {}
+
+  /** `out + piece`, refused once the result would pass the growth bound. */
+  private append(out: string, piece: string): string {
+    if (out.length + piece.length > this.text.length + this.max.growth) {
+      throw new ExpandError(
+        `the expansion grows the word by more than ${this.max.growth} characters (the substitution growth limit)`,
+        this.i,
+      );
+    }
+    return out + piece;
+  }
 
   /** Reads up to `stop` (consumed) or the end of the text. */
   until(stop: string | undefined): string {
@@ -79,9 +111,9 @@ class Expander {
       } else if (ch === "'" && !this.keepQuotes) {
         out += this.singleQuoted();
       } else if (ch === '"' && !this.keepQuotes) {
-        out += this.doubleQuoted();
+        out = this.append(out, this.doubleQuoted());
       } else if (ch === '$') {
-        out += this.dollar();
+        out = this.append(out, this.dollar());
       } else {
         out += ch;
         this.i++;
@@ -113,7 +145,7 @@ class Expander {
         out += next;
         this.i += 2;
       } else if (ch === '$') {
-        out += this.dollar();
+        out = this.append(out, this.dollar());
       } else {
         out += ch;
         this.i++;
@@ -144,7 +176,11 @@ class Expander {
       throw new ExpandError(`unsupported modifier "${colon ? ':' : ''}${op}" in \${${name}}`, this.i);
     }
     this.i++;
+    if (++this.depth > this.max.depth) {
+      throw new ExpandError(`substitutions nested deeper than ${this.max.depth} levels`, start);
+    }
     const word = this.until('}');
+    this.depth--;
     const set = value !== undefined && (!colon || value !== '');
     if (op === '-') return set ? value : word;
     if (op === '+') return set ? word : '';
@@ -154,9 +190,10 @@ class Expander {
 
   /** A name: letters, digits, `_` (not starting with a digit), a digit run, or one special parameter. */
   private name(): string {
-    const rest = this.text.slice(this.i);
-    const match = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+)/.exec(rest);
-    const name = match ? match[0] : SPECIAL.includes(rest[0] ?? '\0') ? (rest[0] ?? '') : '';
+    NAME.lastIndex = this.i;
+    const match = NAME.exec(this.text);
+    const first = this.text[this.i] ?? '';
+    const name = match ? match[0] : first !== '' && SPECIAL.includes(first) ? first : '';
     this.i += name.length;
     return name;
   }

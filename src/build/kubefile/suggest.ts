@@ -3,11 +3,16 @@
  * adjacent transpositions, so FORM → FROM costs 1), if it is close enough to be a typo.
  */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  const longest = candidates.reduce((max, c) => Math.max(max, c.length), 0);
+  if (input.length > longest + 2) return undefined;
   const word = input.toUpperCase();
   const limit = Math.min(2, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: a long word (a 1 MiB line's first word) is not
+    // compared character by character with every instruction name.
+    if (Math.abs(candidate.length - word.length) > limit) continue;
     const distance = editDistance(word, candidate.toUpperCase());
     if (distance < bestDistance) {
       best = candidate;

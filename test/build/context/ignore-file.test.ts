@@ -1,5 +1,11 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ignoreRules, parseIgnoreFile } from '../../../src/build/context';
+import { readIgnoreRules } from '../../../src/build/context/ignore-file';
+import { isKimgError } from '../../../src/errors';
+import { makeTempDir, removeTempDirs } from '../../harness/temp';
 
 /** [ignore file, path, excluded?] — Docker's semantics (moby/patternmatcher MatchesOrParentMatches). */
 const TABLE: [string, string, boolean][] = [
@@ -53,5 +59,43 @@ describe('ignore file semantics', () => {
     expect(() => parseIgnoreFile('ok\nbad[', '/ctx/.dockerignore')).toThrow(
       '/ctx/.dockerignore:2: invalid pattern',
     );
+  });
+});
+
+describe('reading the ignore file (issue 9: files that are not what they claim)', () => {
+  afterAll(removeTempDirs);
+
+  async function failure(work: Promise<unknown>): Promise<Error> {
+    const err = await work.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof Error)) throw new Error('expected an error');
+    return err;
+  }
+
+  it('refuses an ignore file over the size limit, naming the limit and the variable that raises it', async () => {
+    const dir = await makeTempDir();
+    await writeFile(join(dir, '.dockerignore'), '*.log\n'.repeat(1000));
+    const err = await failure(readIgnoreRules(dir, undefined, 1024));
+    expect(isKimgError(err, 'SIZE_LIMIT')).toBe(true);
+    expect(err.message).toBe(
+      `ignore file ${join(dir, '.dockerignore')} is 6000 bytes, over the 1024-byte ignore file size limit`,
+    );
+    expect((err as { hint?: string }).hint).toBe(
+      'set KIMG_MAX_IGNORE_FILE_SIZE to raise the limit (default 1048576 bytes)',
+    );
+    expect((await readIgnoreRules(dir, undefined, 6000)).patterns).toHaveLength(1000);
+  });
+
+  it('does not wait on a FIFO, nor read /dev/zero behind a symlink', async () => {
+    const fifo = await makeTempDir();
+    execFileSync('mkfifo', [join(fifo, '.dockerignore')]);
+    const started = performance.now();
+    expect((await failure(readIgnoreRules(fifo))).message).toContain('not a regular file');
+    const zero = await makeTempDir();
+    await symlink('/dev/zero', join(zero, '.kubefileignore'));
+    expect((await failure(readIgnoreRules(zero))).message).toContain('not a regular file');
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -15,15 +15,17 @@ export function parseCopy(input: InstructionInput): CopyInstruction | undefined 
     return undefined;
   }
   const kind = input.kind === 'ADD' ? 'ADD' : 'COPY';
-  const sources = words.slice(0, -1).map((word) => copySource(word, input.heredocs, json !== undefined));
+  // Heredoc markers by position: one lookup per source, not a scan of every marker for each.
+  const markers = new Map(input.heredocs.map((h) => [spanKey(h.span), h]));
+  const sources = words.slice(0, -1).map((word) => copySource(word, markers, json !== undefined));
   return { ...input.base, kind, sources, dest, json: json !== undefined, heredocs: input.heredocs };
 }
 
-function copySource(word: Word, heredocs: readonly Heredoc[], json: boolean): CopySource {
-  const heredoc = json ? undefined : heredocs.find((h) => sameSpan(h.span, word.span));
+function copySource(word: Word, markers: ReadonlyMap<string, Heredoc>, json: boolean): CopySource {
+  const heredoc = json ? undefined : markers.get(spanKey(word.span));
   return heredoc ? { kind: 'heredoc', word, heredoc } : { kind: 'path', word };
 }
 
-function sameSpan(a: Word['span'], b: Word['span']): boolean {
-  return a.line === b.line && a.column === b.column && a.endColumn === b.endColumn;
+function spanKey(span: Word['span']): string {
+  return `${span.line}:${span.column}:${span.endColumn}`;
 }
