@@ -11,7 +11,10 @@ function withConfig(
   edit: (config: Record<string, unknown>) => void,
   created?: string,
 ): StageImage {
-  const runConfig = structuredClone(stage.runConfig);
+  // A shallow copy: each edit below replaces the fields it changes with new values and never mutates a nested
+  // object or array in place, so the previous stage keeps its own. (A deep clone per instruction made a build
+  // quadratic in its instruction count: 3,000 LABELs spent 2.4 s cloning.)
+  const runConfig = { ...stage.runConfig };
   edit(runConfig);
   const entry: HistoryEntry = {
     ...(created !== undefined && { created }),
