@@ -41,7 +41,10 @@ export type ErrorCode =
   | 'AUTH_FILE_INVALID'
   | 'CREDENTIAL_HELPER_NOT_FOUND'
   | 'CREDENTIAL_HELPER_FAILED'
-  | 'TLS_CONFIG_INVALID';
+  | 'TLS_CONFIG_INVALID'
+  // Image discovery (src/airgap/discovery): an input file that cannot be read as written, a chart Helm refused.
+  | 'DISCOVERY_INPUT_INVALID'
+  | 'HELM_FAILED';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';
