@@ -116,8 +116,8 @@ export async function contextEntryKind(
 
 /**
  * Files below a context folder whose names end with one of `suffixes`, as sorted context-relative paths
- * (`/`-separated). Linked folders are entered while they stay inside the context, each real folder once (a link
- * loop ends).
+ * (`/`-separated). Linked folders are entered while they stay inside the context, each real folder and file
+ * once (a link loop ends).
  */
 export async function listContextFiles(
   root: ContextRoot,
@@ -135,9 +135,14 @@ export async function listContextFiles(
       const child = `${rel}/${name}`;
       const kind = await contextEntryKind(root, child);
       if (kind === 'dir') await visit(child);
-      else if (kind !== undefined && suffixes.some((suffix) => name.endsWith(suffix))) found.push(child);
+      else if (kind !== undefined && suffixes.some((suffix) => name.endsWith(suffix))) {
+        // A file reached again through a link is read once, under the first path that reaches it.
+        const real = await resolveInContext(root, child);
+        if (!seen.has(real)) found.push(child);
+        seen.add(real);
+      }
     }
   };
   await visit(folder);
-  return found.sort();
+  return found;
 }
