@@ -48,6 +48,7 @@ function invalid(file: string, line: number | undefined, problem: string, hint?:
 
 /** Every document of a YAML (or JSON) text; empty documents are left out. */
 export function parseYamlDocuments(text: string, file: string): YamlNode[] {
+  checkNesting(text, file);
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
   try {
@@ -69,6 +70,8 @@ export function parseYamlDocuments(text: string, file: string): YamlNode[] {
     const error = document.errors[0];
     if (error) {
       const line = error.pos[0] === undefined ? undefined : lineCounter.linePos(error.pos[0]).line;
+      if (/call stack/i.test(error.message))
+        throw invalid(file, line, 'YAML nested too deeply to read', `nest at most ${MAX_YAML_DEPTH} levels`);
       throw invalid(file, line, `not valid YAML: ${error.message.split('\n')[0]}`);
     }
     if (text.includes('*')) guardAliases(document, file);
@@ -76,6 +79,46 @@ export function parseYamlDocuments(text: string, file: string): YamlNode[] {
     result.push(new TreeBuilder(document, file, position).build(document.contents, 0));
   }
   return result;
+}
+
+/**
+ * Nesting is refused before the yaml package sees it: its parser spends ~0.5–0.9 KB of memory per level and
+ * a level costs one or two bytes (`[[[[…`, `- - - …`, `? ? …`), so a file under the size cap could ask for
+ * gigabytes (measured: 1 MB of `[` → 870 MB peak RSS) before the parser's own stack overflows. The scan is
+ * linear and deliberately simple: brackets count wherever they are (inside strings too, where 256 unclosed ones
+ * do not happen in real files), block indicators at the start of a line count once each. Nesting by
+ * indentation alone needs quadratic text, which the size cap bounds.
+ */
+function checkNesting(text: string, file: string): void {
+  let flow = 0;
+  let indicators = 0;
+  let line = 1;
+  let lineStart = true;
+  const separator = (at: number): boolean => {
+    const code = text.charCodeAt(at);
+    return Number.isNaN(code) || code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+  };
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 0x0a) {
+      line++;
+      lineStart = true;
+      indicators = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (code === 0x20 || code === 0x09) continue;
+      // `- `, `? `, `: ` open a collection on the same line; anchors and tags (`&a`, `!t`) may sit between them.
+      if ((code === 0x2d || code === 0x3f || code === 0x3a) && separator(at + 1)) indicators++;
+      else if (code === 0x26 || code === 0x21) while (!separator(at + 1)) at++;
+      else lineStart = false;
+    }
+    if (code === 0x5b || code === 0x7b) flow++;
+    else if ((code === 0x5d || code === 0x7d) && flow > 0) flow--;
+    if (flow + indicators > MAX_YAML_DEPTH) {
+      throw invalid(file, line, `YAML nested deeper than ${MAX_YAML_DEPTH} levels`, 'flatten the document');
+    }
+  }
 }
 
 /** The yaml package's own billion-laughs guard (toJS counts each alias by the nodes it expands to). */
