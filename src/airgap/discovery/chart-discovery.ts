@@ -45,7 +45,7 @@ export async function discoverChart(run: DiscoveryRun, chart: string): Promise<v
     const chartYaml = await read(`${chart}/Chart.yaml`);
     if (chartYaml !== undefined) addAnnotatedImages(chartYaml, `${chart}/Chart.yaml`, run.findings);
   }
-  if (run.helm !== undefined) return renderChart(run, chart, override, releaseName(posix.basename(base)));
+  if (run.helm !== undefined) return renderChart(run, chart, override, posix.basename(base));
   if (archive) {
     run.findings.warn(
       `chart ${chart} not rendered: Helm not found, and a packaged chart's values are not read without it (${helmHint()})`,
@@ -66,8 +66,9 @@ async function renderChart(
   run: DiscoveryRun,
   chart: string,
   override: string | undefined,
-  release: string,
+  name: string,
 ): Promise<void> {
+  const release = releaseName(name);
   const output = await helmTemplate({
     helm: run.helm as string,
     chart,
@@ -86,7 +87,7 @@ async function renderChart(
         file: image.templateFile,
         line: image.templateLine,
         column: image.pos.column,
-        how: `chart:${release}:${image.template}`,
+        how: `chart:${name}:${image.template}`,
       });
     } catch (err) {
       if (!isKimgError(err, 'INVALID_REFERENCE')) throw err;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { discoverImages, type DiscoveryResult } from '../../../src/airgap/discovery';
-import { makeTempDir, removeTempDirs, testHelm } from '../../harness';
+import { makeTempDir, removeTempDirs, runOk, testHelm } from '../../harness';
 import { BACKUP_DIGEST, CHART_FILES, LIST_FILES, MANIFEST_FILES, writeTree } from './fixture-context';
 
 /** `normalized → ["file:line how", …]`: the whole answer, compact enough to read in a failure. */
@@ -194,5 +194,65 @@ describe('discoverImages without Helm (values best effort)', () => {
     expect(result.warnings[1]).toBe(
       'charts/app/values.yaml:6: values name "{{ .Values.x }}", which is not an image reference; skipped',
     );
+  });
+});
+
+describe('APP sources and packaged charts', () => {
+  it('renders a packaged chart (.tgz) with its override beside it; without Helm it only warns', async () => {
+    const helm = await testHelm();
+    const dir = await makeTempDir('kimg-discovery-tgz-');
+    await writeTree(dir, CHART_FILES);
+    const packaged = await makeTempDir('kimg-discovery-tgz-ctx-');
+    await runOk(helm, ['package', join(dir, 'charts', 'web'), '--destination', join(packaged, 'charts')]);
+    await writeTree(packaged, {
+      'charts/web-0.1.0.values.yaml': CHART_FILES['charts/web.values.yaml'] as string,
+    });
+    const rendered = await discoverImages(packaged, { helm });
+    expect(summary(rendered)).toEqual({
+      'docker.io/library/busybox:1.36': [
+        'charts/web-0.1.0.tgz/templates/hook-job.yaml:13 chart:web-0.1.0:web/templates/hook-job.yaml',
+      ],
+      'quay.io/acme/web:2.1': [
+        'charts/web-0.1.0.tgz/templates/deployment.yaml:10 chart:web-0.1.0:web/templates/deployment.yaml',
+      ],
+      'registry.example.com/acme/cache:7': [
+        'charts/web-0.1.0.tgz/charts/cache/templates/statefulset.yaml:10 chart:web-0.1.0:web/charts/cache/templates/statefulset.yaml',
+      ],
+    });
+    const unread = await discoverImages(packaged, { helm: false });
+    expect(unread.images).toEqual([]);
+    expect(unread.warnings).toEqual([
+      "chart charts/web-0.1.0.tgz not rendered: Helm not found, and a packaged chart's values are not read " +
+        'without it (install helm on PATH, set KIMG_HELM, or pass --helm PATH)',
+    ]);
+  });
+
+  it('warns about remote sources and refuses sources outside the context or missing from it', async () => {
+    const dir = await makeTempDir('kimg-discovery-apps-');
+    await writeTree(dir, { 'app/notes.md': 'hello\n' });
+    const remote = await discoverImages(dir, {
+      helm: false,
+      apps: [
+        { name: 'net', kind: 'cni', sources: ['https://example.com/calico.yaml', 'app/notes.md'] },
+        { name: 'db', kind: 'app', sources: ['oci://registry.example.com/charts/db:1.0'] },
+      ],
+    });
+    expect(remote).toEqual({
+      images: [],
+      warnings: [
+        'CNI net: remote source https://example.com/calico.yaml is not searched for images',
+        'CNI net: source app/notes.md is neither a chart nor a manifest; not searched for images',
+        'APP db: remote source oci://registry.example.com/charts/db:1.0 is not searched for images',
+      ],
+    });
+    await expect(
+      discoverImages(dir, { apps: [{ name: 'x', kind: 'app', sources: ['../elsewhere/chart'] }] }),
+    ).rejects.toMatchObject({
+      code: 'DISCOVERY_INPUT_INVALID',
+      message: 'APP x: source ../elsewhere/chart is outside the build context',
+    });
+    await expect(
+      discoverImages(dir, { apps: [{ name: 'x', kind: 'csi', sources: ['missing.yaml'] }] }),
+    ).rejects.toMatchObject({ message: 'CSI x: source missing.yaml is not in the build context' });
   });
 });
