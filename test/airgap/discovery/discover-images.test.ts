@@ -256,3 +256,23 @@ describe('APP sources and packaged charts', () => {
     ).rejects.toMatchObject({ message: 'CSI x: source missing.yaml is not in the build context' });
   });
 });
+
+describe('Helm capabilities', () => {
+  it('passes kubeVersion to helm template for charts that require a Kubernetes version', async () => {
+    const dir = await makeTempDir('kimg-discovery-kube-');
+    await writeTree(dir, {
+      'charts/future/Chart.yaml': 'apiVersion: v2\nname: future\nversion: 0.1.0\nkubeVersion: ">=1.99.0-0"\n',
+      'charts/future/templates/pod.yaml':
+        'kind: Pod\nspec:\n  containers:\n    - image: quay.io/acme/future:1\n',
+    });
+    const helm = await testHelm();
+    await expect(discoverImages(dir, { helm })).rejects.toMatchObject({
+      code: 'HELM_FAILED',
+      message: expect.stringMatching(/^chart charts\/future does not render: .*kubeVersion/),
+    });
+    const result = await discoverImages(dir, { helm, kubeVersion: 'v1.99.0' });
+    expect(summary(result)).toEqual({
+      'quay.io/acme/future:1': ['charts/future/templates/pod.yaml:4 chart:future:future/templates/pod.yaml'],
+    });
+  });
+});
