@@ -44,7 +44,10 @@ export type ErrorCode =
   | 'TLS_CONFIG_INVALID'
   // The command line itself is wrong (unknown flag, bad flag value, missing argument): the CLI's exit status 2.
   // Refused inputs (files, archives, build contexts) are other codes and exit 1.
-  | 'USAGE';
+  | 'USAGE'
+  // Image discovery (src/airgap/discovery): an input file that cannot be read as written, a chart Helm refused.
+  | 'DISCOVERY_INPUT_INVALID'
+  | 'HELM_FAILED';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

@@ -11,3 +11,4 @@ export * from './registry';
 export * from './skopeo';
 export * from './tls';
 export * from './token-server';
+export * from './helm';
