@@ -17,6 +17,7 @@ import type { UrlSources } from './url-sources';
 import type { StoredLayer } from '../run/layer-sink';
 import { formatPlatform } from '../../manifest/platform';
 import type { Platform } from '../../manifest/descriptor';
+import type { UnpackLimits } from '../../unpack';
 
 /** A built stage: its image and the cache key of its last step (what a later stage built on it keys on). */
 export interface StageResult {
@@ -42,6 +43,8 @@ export interface StageEnv {
   image(ref: string, platform?: Platform): Promise<BaseImage>;
   /** ADD `http(s)://` sources, shared by the build's platforms. */
   urls?: UrlSources;
+  /** Caps on ADD archives and `COPY --from` trees (src/unpack); unset caps take its defaults. */
+  unpackLimits?: Partial<UnpackLimits>;
   daemon?: DaemonOptions;
   onStep?: (report: StepReport) => void;
   signal?: AbortSignal;
@@ -137,7 +140,8 @@ async function executeStep(
           timestamp: env.timestamp,
           network: action.run.network,
           env: action.run.args,
-          ...(env.daemon && { daemon: env.daemon }),
+          // The images RUN sends to and gets from the daemon are staged in the build's scratch dir, not TMPDIR.
+          daemon: { ...env.daemon, tmpDir: await env.output.scratch('daemon') },
           ...(env.signal && { signal: env.signal }),
         })
       ).stage;
@@ -167,6 +171,7 @@ async function copyContent(
   );
   const common = {
     scratch,
+    ...(env.unpackLimits && { unpackLimits: env.unpackLimits }),
     ...(intoDir && { destIsDirectory: true }),
     ...(env.output.preservesMtime && { preserveMtime: true }),
   };
@@ -190,7 +195,11 @@ async function copyContent(
   const what = origin.kind === 'stage' ? `stage ${origin.index}` : origin.ref;
   return prepareCopy(spec, step.at, {
     originKey: from.key,
-    files: async () => stageFiles(from.image, env.store, await scratch('stage'), what, env.signal),
+    files: async () =>
+      stageFiles(from.image, env.store, await scratch('stage'), what, {
+        ...(env.unpackLimits && { limits: env.unpackLimits }),
+        ...(env.signal && { signal: env.signal }),
+      }),
     ...common,
   });
 }
