@@ -49,14 +49,18 @@ export async function unpackTar(input: Readable, dir: string, options: UnpackOpt
   const reading = await readTar(input, budget, what, options.signal);
   const result: UnpackResult = { entries: 0, skipped: [] };
   const layer = new LayerPaths(dir);
+  const parents = new Map<string, string>();
   try {
     for await (const { header, content } of reading.entries) {
       result.entries += 1;
       const parts = memberParts(header.name, what);
       if (parts.length === 0) continue; // the root itself: its mode and owner are the caller's
-      if (options.whiteouts && (await applyWhiteout(dir, parts, layer, what))) continue;
+      if (options.whiteouts && (await applyWhiteout(dir, parts, layer, what))) {
+        parents.clear();
+        continue;
+      }
       const written = await writeEntry(
-        { root: dir, parts, what, specialFiles: options.specialFiles ?? 'skip' },
+        { root: dir, parts, what, specialFiles: options.specialFiles ?? 'skip', parents },
         header,
         content,
       );

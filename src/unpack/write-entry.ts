@@ -18,6 +18,12 @@ export interface EntryTarget {
   parts: readonly string[];
   what: string;
   specialFiles: 'skip' | 'create';
+  /**
+   * Parents already resolved in this call (member dir → real dir below root): most members of a layer share a
+   * few directories, and resolving costs an lstat per component. Cleared whenever the tree's shape may change
+   * (a symlink made, a directory or link replaced, a whiteout applied), so a cached answer is never stale.
+   */
+  parents: Map<string, string>;
 }
 
 /** What happened to one member: where it went, or that it was skipped (a special file not asked for). */
@@ -31,9 +37,12 @@ export type Written = { path: string } | { skipped: string };
 export async function writeEntry(target: EntryTarget, header: Header, content: Readable): Promise<Written> {
   const { root, parts, what } = target;
   const name = parts.join('/');
-  const parent = await parentInside(root, parts, true, what);
-  const path = join(parent ?? root, parts[parts.length - 1] ?? '');
+  const key = parts.slice(0, -1).join('/');
+  const parent = target.parents.get(key) ?? (await parentInside(root, parts, true, what)) ?? root;
+  target.parents.set(key, parent);
+  const path = join(parent, parts[parts.length - 1] ?? '');
   const existing = await lstat(path).catch(() => undefined);
+  if (existing?.isDirectory() || existing?.isSymbolicLink() || header.type === 'symlink') target.parents.clear();
   const mode = (header.mode ?? 0o644) & 0o7777;
   if (header.type === 'directory') {
     if (existing && !existing.isDirectory()) await rm(path, { recursive: true, force: true });

@@ -127,6 +127,13 @@ describe('unpackTar: nothing is written outside the target (CVE-2018-20482 class
     expect((await lstat(join(box.target, 'file'))).isFile()).toBe(true);
   });
 
+  it('a directory replaced by a symlink in the same tar: later members follow the new link, inside', async () => {
+    const box = await sandbox();
+    await unpack([file('d/x'), symlink('d', box.outside), file('d/y', 'evil')], box.target, archive);
+    await box.unchanged();
+    expect(await readFile(join(box.target, box.outside, 'y'), 'utf8')).toBe('evil');
+  });
+
   it('hard links join members only: to outside, through a symlink out, or to nothing, they are refused', async () => {
     const box = await sandbox();
     const refused = [
