@@ -42,7 +42,8 @@ export async function writeEntry(target: EntryTarget, header: Header, content: R
   target.parents.set(key, parent);
   const path = join(parent, parts[parts.length - 1] ?? '');
   const existing = await lstat(path).catch(() => undefined);
-  if (existing?.isDirectory() || existing?.isSymbolicLink() || header.type === 'symlink') target.parents.clear();
+  if (existing?.isDirectory() || existing?.isSymbolicLink() || header.type === 'symlink')
+    target.parents.clear();
   const mode = (header.mode ?? 0o644) & 0o7777;
   if (header.type === 'directory') {
     if (existing && !existing.isDirectory()) await rm(path, { recursive: true, force: true });
