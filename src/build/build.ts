@@ -159,7 +159,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
     if (tags.length === 0) await store.tag(root, undefined);
     for (const tag of tags) await store.tag(root, tag);
     await store.commit(signal ? { signal } : {});
-    await cache.flush(await output.scratch('cache'));
+    await cache.flush(() => output.scratch('cache'));
     const destinations = [...(options.push ? pushDestinations(tags) : []), ...(options.outputs ?? [])];
     const outputs = await publish(store, root, destinations, options.open, signal);
     return {

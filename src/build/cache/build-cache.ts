@@ -50,10 +50,11 @@ export class BuildCache {
     this.pending.set(key, entry);
   }
 
-  /** Writes the pending entries; temp files go to `tempDir` (a scratch dir in the store), else beside them. */
-  async flush(tempDir?: string): Promise<void> {
+  /** Writes the pending entries; temp files go to `tempDir()` (a scratch dir in the store), else beside them. */
+  async flush(scratch?: () => Promise<string>): Promise<void> {
     if (this.pending.size === 0) return;
     await mkdir(this.dir, { recursive: true });
+    const tempDir = await scratch?.();
     for (const [key, entry] of this.pending) {
       const temp = tempDir
         ? join(tempDir, `${encodedPart(key)}.json`)

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type { LocalStore } from '../../transport/local';
 import { baseKey, stepKey, type BuildCache } from '../cache';
 import type { BuildContext } from '../context/build-context';
@@ -118,7 +119,10 @@ async function executeStep(
     env.cache.put(key, {});
     return { image: applyConfig(image, action.edit, edit), key, cached };
   }
-  const content = action.kind === 'copy' ? await copyContent(step, action.copy, image, env) : undefined;
+  // Trees a COPY unpacks (a --from stage, an ADD archive) are needed only until its layer is written.
+  const unpacked: string[] = [];
+  const content =
+    action.kind === 'copy' ? await copyContent(step, action.copy, image, env, unpacked) : undefined;
   const key = stepKey(parent, action, content?.content);
   const hit = env.noCache ? undefined : (await env.cache.get(key))?.layer;
   const reuse = hit && (await env.store.exists(hit.descriptor)) ? hit : undefined;
@@ -148,9 +152,16 @@ async function executeStep(
       layer = { descriptor: next.layers.at(-1)!, diffId: next.diffIds.at(-1)! };
     }
   } else {
-    layer =
-      reuse ??
-      (await env.output.write(await content!.entries(), await layerOwner(action.copy, image, step.at, env)));
+    try {
+      layer =
+        reuse ??
+        (await env.output.write(
+          await content!.entries(),
+          await layerOwner(action.copy, image, step.at, env),
+        ));
+    } finally {
+      await Promise.all(unpacked.map((dir) => rm(dir, { recursive: true, force: true })));
+    }
     next = withLayer(image, layer, step.instruction, env.created);
     if (action.then) next = dropLastHistory(applyConfig(next, action.then, edit));
   }
@@ -163,8 +174,13 @@ async function copyContent(
   spec: Extract<PlannedStep['action'], { kind: 'copy' }>['copy'],
   image: StageImage,
   env: StageEnv,
+  unpacked: string[],
 ) {
-  const scratch = (name: string) => env.output.scratch(name);
+  const scratch = async (name: string) => {
+    const dir = await env.output.scratch(name);
+    unpacked.push(dir);
+    return dir;
+  };
   const { origin } = spec;
   const intoDir = await destIsDirectory(spec, image, env).catch((err: unknown) =>
     Promise.reject(positioned(step.at, err)),
