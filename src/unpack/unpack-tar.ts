@@ -65,7 +65,7 @@ export async function unpackTar(input: Readable, dir: string, options: UnpackOpt
         content,
       );
       if ('skipped' in written) result.skipped.push(written.skipped);
-      else layer.add(written.path);
+      else if (options.whiteouts) layer.add(written.path); // only whiteouts ask what this layer wrote
     }
   } catch (err) {
     throw await reading.explain(err);
