@@ -20,6 +20,8 @@ import type { RunSpec } from './plan/types';
 import type { UrlClient } from '../registry/http/url-client';
 import { UrlSources } from './execute/url-sources';
 import { envLimit, kubefileLimits, readKubefile } from './read-kubefile';
+import { maxDownloadSizeFromEnv } from './execute/url-download';
+import { unpackLimitsFromEnv, type UnpackLimits } from '../unpack';
 
 export { CLUSTER_IMAGE_TYPES, type ClusterImageType } from '../cluster';
 
@@ -53,6 +55,13 @@ export interface BuildOptions {
   push?: boolean;
   /** `--output`: more destinations (`oci:DIR`, `oci-archive:FILE`, `docker://…`). */
   outputs?: string[];
+  /**
+   * Caps on what ADD archives and `COPY --from` trees may unpack to (`--max-unpack-size`, `--max-unpack-entries`);
+   * unset ones come from KIMG_MAX_UNPACK_* in `env`, else src/unpack's defaults.
+   */
+  unpackLimits?: Partial<UnpackLimits>;
+  /** `--max-download-size`: bytes an ADD URL may have; default KIMG_MAX_DOWNLOAD_SIZE in `env`, else 8 GiB. */
+  maxDownloadSize?: number;
   /** The store root and registry client (cli/context.ts). */
   open: OpenContext;
   daemon?: DaemonOptions;
@@ -78,7 +87,10 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
   if (hasErrors(diagnostics)) throw new BuildDiagnosticsError(diagnostics);
   diagnostics.forEach((d) => options.onWarning?.(d));
 
-  const timestamp = options.timestamp ?? sourceDateEpoch(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const timestamp = options.timestamp ?? sourceDateEpoch(env);
+  const unpackLimits = { ...unpackLimitsFromEnv(env), ...options.unpackLimits };
+  const maxDownloadSize = options.maxDownloadSize ?? maxDownloadSizeFromEnv(env);
   const compression = options.compression ?? 'gzip';
   const context = await openBuildContext(options.context, {
     ...(options.ignoreFile !== undefined && { ignoreFile: options.ignoreFile }),
@@ -101,6 +113,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
     // Loaded on first ADD of a URL: undici is a large part of start-up and most builds never need it.
     client: () => (client ??= import('../registry/http/url-client').then(({ UrlClient }) => new UrlClient())),
     scratch: (name) => output.scratch(name),
+    maxBytes: maxDownloadSize,
     noCache: options.noCache === true,
     ...(signal && { signal }),
   });
@@ -124,6 +137,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
         noCache: options.noCache === true,
         output,
         urls,
+        unpackLimits,
         timestamp: created,
         settings: { compression, timestamp, ...(preserveMtime && { preserveMtime }) },
         ...(options.daemon && { daemon: options.daemon }),
@@ -141,7 +155,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
     if (tags.length === 0) await store.tag(root, undefined);
     for (const tag of tags) await store.tag(root, tag);
     await store.commit(signal ? { signal } : {});
-    await cache.flush();
+    await cache.flush(() => output.scratch('cache'));
     const destinations = [...(options.push ? pushDestinations(tags) : []), ...(options.outputs ?? [])];
     const outputs = await publish(store, root, destinations, options.open, signal);
     return {

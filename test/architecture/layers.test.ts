@@ -22,6 +22,7 @@ const LAYER_OF: Record<string, number> = {
   store: 2,
   registry: 2,
   layer: 2,
+  unpack: 2,
   transport: 3,
   copy: 4,
   image: 4,

@@ -22,7 +22,9 @@ export interface CacheEntry {
  * The build cache: one small JSON file per step key, `<store>/.kimg/build-cache/<hex>.json`. A layer entry is
  * only trusted while the store still holds its blob (`kimg prune` may have removed it): `has` is checked by
  * the executor against the store. Writes are temp file + rename, so a killed build leaves whole entries only;
- * entries are written after the build committed its blobs, so an entry never names a blob that never landed.
+ * the temp files are made in the build's scratch dir when it gives one (same file system), so what a killed
+ * build leaves is swept with it and never sits in the cache dir. Entries are written after the build committed
+ * its blobs, so an entry never names a blob that never landed.
  */
 export class BuildCache {
   readonly dir: string;
@@ -48,11 +50,15 @@ export class BuildCache {
     this.pending.set(key, entry);
   }
 
-  async flush(): Promise<void> {
+  /** Writes the pending entries; temp files go to `tempDir()` (a scratch dir in the store), else beside them. */
+  async flush(scratch?: () => Promise<string>): Promise<void> {
     if (this.pending.size === 0) return;
     await mkdir(this.dir, { recursive: true });
+    const tempDir = await scratch?.();
     for (const [key, entry] of this.pending) {
-      const temp = `${this.path(key)}.${randomBytes(4).toString('hex')}.tmp`;
+      const temp = tempDir
+        ? join(tempDir, `${encodedPart(key)}.json`)
+        : `${this.path(key)}.${randomBytes(4).toString('hex')}.tmp`;
       try {
         await writeFile(temp, JSON.stringify(entry));
         await rename(temp, this.path(key));

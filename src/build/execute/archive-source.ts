@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { DecompressStream } from 'zstd-napi';
-import { sniffCompression } from '../../layer/compression';
+import type { Readable } from 'node:stream';
+import { decompressed } from '../../unpack';
 
 const TAR_BLOCK = 512;
 
@@ -12,11 +10,7 @@ const TAR_BLOCK = 512;
  * content — a valid first tar header — never by file name, as Docker does.
  */
 export async function isTarArchive(path: string): Promise<boolean> {
-  const head = await readHead(createReadStream(path, { end: 3 }), 4);
-  const kind = sniffCompression(head);
-  const raw = createReadStream(path);
-  const stream =
-    kind === 'gzip' ? raw.pipe(createGunzip()) : kind === 'zstd' ? raw.pipe(new DecompressStream()) : raw;
+  const { stream } = await decompressed(createReadStream(path));
   const block = await readHead(stream, TAR_BLOCK).catch(() => Buffer.alloc(0));
   return block.length === TAR_BLOCK && validHeader(block);
 }

@@ -2,6 +2,7 @@ import { KimgError } from '../../errors';
 import type { ReadOnlyTarget } from '../../transport/types';
 import type { StageImage } from '../image/stage-image';
 import { lookupPaths } from './image-paths';
+import type { UnpackLimits } from '../../unpack';
 
 const PASSWD = 'etc/passwd';
 const GROUP = 'etc/group';
@@ -17,8 +18,9 @@ export async function resolveChownNames(
   stage: StageImage,
   store: ReadOnlyTarget,
   signal?: AbortSignal,
+  limits?: Partial<UnpackLimits>,
 ): Promise<{ uid: number; gid: number }> {
-  const files = await lookupPaths(stage, store, [PASSWD, GROUP], signal);
+  const files = await lookupPaths(stage, store, [PASSWD, GROUP], signal, limits);
   const text = (path: string) => {
     const state = files.get(path);
     return state?.type === 'file' && state.content ? state.content.toString('utf8') : undefined;

@@ -7,11 +7,11 @@ import type { BuildContext } from '../context/build-context';
 import type { CopyItem } from '../context/copy-sources';
 import type { CopySpec, Position } from '../plan/types';
 import { isTarArchive } from './archive-source';
-import { extractTar } from './extract-tar';
 import { directoryContext } from './stage-files';
 import { createReadStream } from 'node:fs';
 import { urlEntries, urlItems } from './add-urls';
 import type { UrlSources } from './url-sources';
+import { unpackTar, type UnpackLimits } from '../../unpack';
 
 export interface CopySource {
   /** Where the sources are: the build context, or an unpacked stage/image (made on first use). */
@@ -20,6 +20,8 @@ export interface CopySource {
   originKey?: string;
   /** A private directory for unpacking ADD archives. */
   scratch: (name: string) => Promise<string>;
+  /** Caps on what an ADD archive or a `--from` stage may unpack to (src/unpack). */
+  unpackLimits?: Partial<UnpackLimits>;
   /** ADD `http(s)://` sources (context COPY/ADD only). */
   urls?: UrlSources;
   /**
@@ -116,9 +118,10 @@ async function archiveEntries(
   for (const archive of archives) {
     const dir = await source.scratch('add');
     const what = `ADD ${archive.source.path}`;
-    await extractTar(createReadStream(posix.join(files.root, archive.source.path)), dir, {
+    await unpackTar(createReadStream(posix.join(files.root, archive.source.path)), dir, {
       whiteouts: false,
       what,
+      ...(source.unpackLimits && { limits: source.unpackLimits }),
     });
     const unpacked = await directoryContext(dir);
     entries.push(

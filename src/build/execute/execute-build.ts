@@ -22,6 +22,7 @@ import { executeStage, type StageResult } from './execute-stage';
 import type { LayerOutput } from './layer-output';
 import type { StepReport } from './report';
 import type { UrlSources } from './url-sources';
+import type { UnpackLimits } from '../../unpack';
 
 export interface PlatformBuildOptions {
   ast: KubefileAst;
@@ -41,6 +42,7 @@ export interface PlatformBuildOptions {
   timestamp: Date;
   settings: unknown;
   urls?: UrlSources;
+  unpackLimits?: Partial<UnpackLimits>;
   daemon?: DaemonOptions;
   onStep?: (report: StepReport) => void;
   signal?: AbortSignal;
@@ -100,6 +102,7 @@ export async function buildPlatform(options: PlatformBuildOptions): Promise<Stag
         settings: options.settings,
         image,
         ...(options.urls && { urls: options.urls }),
+        ...(options.unpackLimits && { unpackLimits: options.unpackLimits }),
         ...(options.daemon && { daemon: options.daemon }),
         ...(options.onStep && { onStep: options.onStep }),
         ...(options.signal && { signal: options.signal }),

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type { LocalStore } from '../../transport/local';
 import { baseKey, stepKey, type BuildCache } from '../cache';
 import type { BuildContext } from '../context/build-context';
@@ -17,6 +18,7 @@ import type { UrlSources } from './url-sources';
 import type { StoredLayer } from '../run/layer-sink';
 import { formatPlatform } from '../../manifest/platform';
 import type { Platform } from '../../manifest/descriptor';
+import type { UnpackLimits } from '../../unpack';
 
 /** A built stage: its image and the cache key of its last step (what a later stage built on it keys on). */
 export interface StageResult {
@@ -42,6 +44,8 @@ export interface StageEnv {
   image(ref: string, platform?: Platform): Promise<BaseImage>;
   /** ADD `http(s)://` sources, shared by the build's platforms. */
   urls?: UrlSources;
+  /** Caps on ADD archives and `COPY --from` trees (src/unpack); unset caps take its defaults. */
+  unpackLimits?: Partial<UnpackLimits>;
   daemon?: DaemonOptions;
   onStep?: (report: StepReport) => void;
   signal?: AbortSignal;
@@ -115,7 +119,10 @@ async function executeStep(
     env.cache.put(key, {});
     return { image: applyConfig(image, action.edit, edit), key, cached };
   }
-  const content = action.kind === 'copy' ? await copyContent(step, action.copy, image, env) : undefined;
+  // Trees a COPY unpacks (a --from stage, an ADD archive) are needed only until its layer is written.
+  const unpacked: string[] = [];
+  const content =
+    action.kind === 'copy' ? await copyContent(step, action.copy, image, env, unpacked) : undefined;
   const key = stepKey(parent, action, content?.content);
   const hit = env.noCache ? undefined : (await env.cache.get(key))?.layer;
   const reuse = hit && (await env.store.exists(hit.descriptor)) ? hit : undefined;
@@ -137,16 +144,24 @@ async function executeStep(
           timestamp: env.timestamp,
           network: action.run.network,
           env: action.run.args,
-          ...(env.daemon && { daemon: env.daemon }),
+          // The images RUN sends to and gets from the daemon are staged in the build's scratch dir, not TMPDIR.
+          daemon: { ...env.daemon, tmpDir: await env.output.scratch('daemon') },
           ...(env.signal && { signal: env.signal }),
         })
       ).stage;
       layer = { descriptor: next.layers.at(-1)!, diffId: next.diffIds.at(-1)! };
     }
   } else {
-    layer =
-      reuse ??
-      (await env.output.write(await content!.entries(), await layerOwner(action.copy, image, step.at, env)));
+    try {
+      layer =
+        reuse ??
+        (await env.output.write(
+          await content!.entries(),
+          await layerOwner(action.copy, image, step.at, env),
+        ));
+    } finally {
+      await Promise.all(unpacked.map((dir) => rm(dir, { recursive: true, force: true })));
+    }
     next = withLayer(image, layer, step.instruction, env.created);
     if (action.then) next = dropLastHistory(applyConfig(next, action.then, edit));
   }
@@ -159,14 +174,20 @@ async function copyContent(
   spec: Extract<PlannedStep['action'], { kind: 'copy' }>['copy'],
   image: StageImage,
   env: StageEnv,
+  unpacked: string[],
 ) {
-  const scratch = (name: string) => env.output.scratch(name);
+  const scratch = async (name: string) => {
+    const dir = await env.output.scratch(name);
+    unpacked.push(dir);
+    return dir;
+  };
   const { origin } = spec;
   const intoDir = await destIsDirectory(spec, image, env).catch((err: unknown) =>
     Promise.reject(positioned(step.at, err)),
   );
   const common = {
     scratch,
+    ...(env.unpackLimits && { unpackLimits: env.unpackLimits }),
     ...(intoDir && { destIsDirectory: true }),
     ...(env.output.preservesMtime && { preserveMtime: true }),
   };
@@ -190,7 +211,11 @@ async function copyContent(
   const what = origin.kind === 'stage' ? `stage ${origin.index}` : origin.ref;
   return prepareCopy(spec, step.at, {
     originKey: from.key,
-    files: async () => stageFiles(from.image, env.store, await scratch('stage'), what, env.signal),
+    files: async () =>
+      stageFiles(from.image, env.store, await scratch('stage'), what, {
+        ...(env.unpackLimits && { limits: env.unpackLimits }),
+        ...(env.signal && { signal: env.signal }),
+      }),
     ...common,
   });
 }

@@ -1,12 +1,9 @@
 import { posix } from 'node:path';
-import type { Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { extract } from 'tar-stream';
-import { DecompressStream } from 'zstd-napi';
+import type { Readable } from 'node:stream';
 import type { Descriptor } from '../../manifest/descriptor';
 import type { ReadOnlyTarget } from '../../transport/types';
 import type { StageImage } from '../image/stage-image';
+import { readTar, UnpackBudget, type UnpackLimits } from '../../unpack';
 
 /** What a stage's filesystem has at a path; files small enough come with their content. */
 export type PathState = { type: 'file'; content?: Buffer } | { type: 'directory' } | { type: 'other' };
@@ -20,19 +17,22 @@ const OPAQUE = '.wh..wh..opq';
  * What a stage holds at `paths` (relative to `/`, no leading slash) without unpacking it: layers are read from
  * the top down and the first layer that says anything about a path decides (image-spec layer.md "Whiteouts"):
  * an entry for it, an entry below it (an implied directory), a whiteout of it or of a parent, an opaque parent,
- * or a parent replaced by a non-directory. Undecided after the last layer: absent.
+ * or a parent replaced by a non-directory. Undecided after the last layer: absent. The layers read count against
+ * the unpack caps (`limits`), as unpacking them would: a layer bomb is stopped here too, not read to its end.
  */
 export async function lookupPaths(
   stage: StageImage,
   store: ReadOnlyTarget,
   paths: readonly string[],
   signal?: AbortSignal,
+  limits?: Partial<UnpackLimits>,
 ): Promise<Map<string, PathState | undefined>> {
   const decided = new Map<string, PathState | undefined>();
+  const budget = new UnpackBudget(limits);
   for (const layer of [...stage.layers].reverse()) {
     const open = paths.filter((path) => !decided.has(path));
     if (open.length === 0) break;
-    const seen = await scanLayer(store, layer, open, signal);
+    const seen = await scanLayer(store, layer, open, budget, signal);
     for (const path of open) {
       const verdict = decide(path, seen);
       if (verdict !== 'undecided') decided.set(path, verdict);
@@ -73,19 +73,16 @@ async function scanLayer(
   store: ReadOnlyTarget,
   layer: Descriptor,
   paths: readonly string[],
+  budget: UnpackBudget,
   signal: AbortSignal | undefined,
 ): Promise<LayerFacts> {
+  const what = `layer ${layer.digest}`;
   const wanted = new Set(paths);
   const parents = new Set(paths.flatMap(ancestors));
   const facts: LayerFacts = { entries: new Map(), names: new Set(), whiteouts: new Set(), opaque: new Set() };
-  const reader = extract();
-  const input = await store.fetch(layer, signal ? { signal } : {});
-  const feeding = pipeline([input, ...decompressor(layer.mediaType), reader as unknown as Writable], {
-    ...(signal && { signal }),
-  });
-  feeding.catch(() => undefined);
-  for await (const entry of reader) {
-    const content = entry as unknown as Readable;
+  const reading = await readTar(await store.fetch(layer, signal ? { signal } : {}), budget, what, signal);
+  for await (const entry of reading.entries) {
+    const content = entry.content;
     const name = entry.header.name
       .split('/')
       .filter((part) => part !== '' && part !== '.')
@@ -109,16 +106,8 @@ async function scanLayer(
         );
       }
     }
-    content.resume();
   }
-  await feeding;
   return facts;
-}
-
-function decompressor(mediaType: string): Transform[] {
-  if (/gzip$/.test(mediaType)) return [createGunzip()];
-  if (/zstd$/.test(mediaType)) return [new DecompressStream()];
-  return [];
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestingStream } from '../../digest';
@@ -14,6 +14,7 @@ import {
   type LayerEntry,
 } from '../../layer';
 import type { Descriptor } from '../../manifest/descriptor';
+import { LayoutPaths, Scratch } from '../../store';
 import type { Target } from '../../transport/types';
 import type { LayerSink, StoredLayer } from '../run/layer-sink';
 
@@ -27,22 +28,21 @@ export interface LayerOutputOptions {
 }
 
 /**
- * Where a build's new layers go: compressed into a private temp dir inside the store (same file system), then
- * pushed into the store's open transaction, which verifies and stages them. One deflate pool serves every
- * layer of the build. Nothing is visible in the store until the build commits.
+ * Where a build's new layers go: compressed into the build's scratch dir in the store (store/scratch.ts: same
+ * file system, removed on SIGINT/SIGTERM, swept by `kimg prune` after a SIGKILL), then pushed into the store's
+ * open transaction, which verifies and stages them. The same scratch dir holds the build's other working files
+ * (unpacked stages and ADD archives, downloads, RUN's exchanges with the daemon, cache entries being written).
+ * One deflate pool serves every layer of the build. Nothing is visible in the store until the build commits.
  */
 export class LayerOutput {
   private pool: DeflatePool | undefined;
-  private made = false;
-  readonly dir: string;
+  private opened: Promise<Scratch> | undefined;
 
   constructor(
     private readonly store: Target,
-    storeRoot: string,
+    private readonly storeRoot: string,
     private readonly options: LayerOutputOptions,
-  ) {
-    this.dir = join(storeRoot, '.kimg', 'build-tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
-  }
+  ) {}
 
   get preservesMtime(): boolean {
     return this.options.preserveMtime === true;
@@ -101,10 +101,9 @@ export class LayerOutput {
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = undefined;
-    if (!this.made) return;
-    await rm(this.dir, { recursive: true, force: true });
-    // The shared parent goes too when no other build uses it, so a failed build leaves the store's tree as it was.
-    await rmdir(dirname(this.dir)).catch(() => undefined);
+    const opened = this.opened;
+    this.opened = undefined;
+    await (await opened?.catch(() => undefined))?.release();
   }
 
   private async stage(file: string, descriptor: Descriptor, diffId: string): Promise<StoredLayer> {
@@ -126,10 +125,7 @@ export class LayerOutput {
   }
 
   private async ensureDir(): Promise<string> {
-    if (!this.made) {
-      await mkdir(this.dir, { recursive: true });
-      this.made = true;
-    }
-    return this.dir;
+    this.opened ??= Scratch.open(new LayoutPaths(this.storeRoot), 'build');
+    return (await this.opened).dir;
   }
 }

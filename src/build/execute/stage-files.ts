@@ -3,27 +3,30 @@ import { BuildContext } from '../context/build-context';
 import { walkContext } from '../context/context-walk';
 import { ignoreRules } from '../context/ignore-file';
 import type { ReadOnlyTarget } from '../../transport/types';
+import { UnpackBudget, unpackTar, type UnpackLimits } from '../../unpack';
 import type { StageImage } from '../image/stage-image';
-import { extractTar } from './extract-tar';
 
 /**
  * The file tree of a stage (or image), for `COPY --from`: its layers unpacked in order into `dir` with
- * whiteouts applied, then walked like a build context, so COPY's source rules, hashing and layer entries are
- * the same code whatever COPY reads from.
+ * whiteouts applied (src/unpack: nothing lands outside `dir`), then walked like a build context, so COPY's
+ * source rules, hashing and layer entries are the same code whatever COPY reads from. The layers share one
+ * budget: the caps bound the whole tree, not each layer.
  */
 export async function stageFiles(
   stage: StageImage,
   store: ReadOnlyTarget,
   dir: string,
   what: string,
-  signal?: AbortSignal,
+  options: { limits?: Partial<UnpackLimits>; signal?: AbortSignal } = {},
 ): Promise<BuildContext> {
   await chmod(dir, 0o755);
+  const budget = new UnpackBudget(options.limits);
+  const io = options.signal ? { signal: options.signal } : {};
   for (const layer of stage.layers) {
-    const io = signal ? { signal } : {};
-    await extractTar(await store.fetch(layer, io), dir, {
+    await unpackTar(await store.fetch(layer, io), dir, {
       whiteouts: true,
       what: `${what} layer ${layer.digest}`,
+      budget,
       ...io,
     });
   }

@@ -6,10 +6,12 @@ import type { CopySpec, Position } from '../plan/types';
 import { resolveChownNames } from './chown-names';
 import { positioned } from './copy-step';
 import { lookupPaths } from './image-paths';
+import type { UnpackLimits } from '../../unpack';
 
 export interface LookupEnv {
   store: ReadOnlyTarget;
   cache: BuildCache;
+  unpackLimits?: Partial<UnpackLimits>;
   signal?: AbortSignal;
 }
 
@@ -26,7 +28,7 @@ export async function destIsDirectory(spec: CopySpec, image: StageImage, env: Lo
     .digest('hex')}`;
   const known = await env.cache.get(key);
   if (known?.directory !== undefined) return known.directory;
-  const found = await lookupPaths(image, env.store, [path], env.signal);
+  const found = await lookupPaths(image, env.store, [path], env.signal, env.unpackLimits);
   const directory = found.get(path)?.type === 'directory';
   env.cache.put(key, { directory });
   return directory;
@@ -41,7 +43,7 @@ export async function layerOwner(
 ): Promise<{ uid: number; gid: number } | undefined> {
   if (!spec.chownNames) return spec.owner;
   try {
-    return await resolveChownNames(spec.chownNames, image, env.store, env.signal);
+    return await resolveChownNames(spec.chownNames, image, env.store, env.signal, env.unpackLimits);
   } catch (err) {
     throw positioned(at, err);
   }

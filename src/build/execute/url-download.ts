@@ -4,12 +4,26 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KimgError } from '../../errors';
+import { isKimgError, KimgError } from '../../errors';
+import { networkError } from '../../registry/http/network-errors';
 import { redactUrl } from '../../registry/http/redact';
 import type { UrlClient } from '../../registry/http/url-client';
+import { formatByteSize, parseByteSize } from '../../unpack';
 
-/** ADD of a URL larger than this is refused (a misconfigured or hostile server must not fill the disk). */
+/**
+ * ADD of a URL larger than this is refused (a misconfigured or hostile server must not fill the disk): 8 GiB,
+ * more than the release tarballs and binaries Kubefiles fetch (a few hundred MiB) by an order of magnitude.
+ * `--max-download-size` or KIMG_MAX_DOWNLOAD_SIZE changes it.
+ */
 export const MAX_DOWNLOAD_BYTES = 8 * 1024 ** 3;
+
+export const MAX_DOWNLOAD_SIZE_ENV = 'KIMG_MAX_DOWNLOAD_SIZE';
+
+/** KIMG_MAX_DOWNLOAD_SIZE (units allowed: `512MiB`), else undefined (the default). */
+export function maxDownloadSizeFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env[MAX_DOWNLOAD_SIZE_ENV];
+  return value !== undefined && value !== '' ? parseByteSize(value, MAX_DOWNLOAD_SIZE_ENV) : undefined;
+}
 
 export interface Validators {
   etag?: string;
@@ -61,7 +75,7 @@ export async function downloadUrl(
   const announced = Number(header(response.headers, 'content-length') ?? NaN);
   if (announced > limit) {
     await client.discard(response);
-    throw tooLarge(shown, limit);
+    throw tooLarge(shown, limit, announced);
   }
   const hash = createHash('sha256');
   let size = 0;
@@ -79,7 +93,10 @@ export async function downloadUrl(
     });
   } catch (err) {
     await rm(file, { force: true });
-    throw err;
+    // A body cut short (fewer bytes than announced, a reset) is the server's failure, not a bug of ours.
+    throw isKimgError(err) || (err as { syscall?: string }).syscall === 'open'
+      ? err
+      : networkError(err, 'GET', new URL(url));
   }
   const etag = header(response.headers, 'etag');
   const lastModified = header(response.headers, 'last-modified');
@@ -97,10 +114,12 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function tooLarge(url: string, limit: number): KimgError {
+function tooLarge(url: string, limit: number, announced?: number): KimgError {
+  const size = formatByteSize(limit);
+  const shown = size.endsWith(' bytes') ? size : `${size} (${limit} bytes)`;
   return new KimgError(
     'SIZE_LIMIT',
-    `ADD ${url}: the file is larger than the ${limit}-byte limit`,
-    'download it into the build context and COPY it instead',
+    `ADD ${url}: ${announced !== undefined ? `the server announces ${announced} bytes, over` : 'the body goes past'} the download size cap of ${shown}`,
+    `if the file is genuine, raise the cap with --max-download-size or ${MAX_DOWNLOAD_SIZE_ENV}, or download it into the build context and COPY it`,
   );
 }

@@ -18,6 +18,8 @@ export interface UrlSourcesOptions {
   /** Made on first use: most builds never ADD a URL, and undici is a large part of start-up. */
   client: () => Promise<UrlClient>;
   scratch: (name: string) => Promise<string>;
+  /** `--max-download-size`: default MAX_DOWNLOAD_BYTES. */
+  maxBytes?: number;
   /** `--no-cache`: no conditional requests, every URL is downloaded again. */
   noCache: boolean;
   signal?: AbortSignal;
@@ -68,6 +70,7 @@ export class UrlSources {
     const file = await this.target();
     const result = await downloadUrl(await this.options.client(), url, file, {
       ...(record && { validators: record }),
+      ...(this.options.maxBytes !== undefined && { limit: this.options.maxBytes }),
       ...(this.options.signal && { signal: this.options.signal }),
     });
     if (result.status === 'not-modified' && record) return { digest: record.digest };
@@ -81,6 +84,7 @@ export class UrlSources {
   private async download(url: string): Promise<UrlContent> {
     const file = await this.target();
     const result = await downloadUrl(await this.options.client(), url, file, {
+      ...(this.options.maxBytes !== undefined && { limit: this.options.maxBytes }),
       ...(this.options.signal && { signal: this.options.signal }),
     });
     if (result.status !== 'downloaded') throw new Error('unconditional GET answered 304');

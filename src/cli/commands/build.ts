@@ -10,6 +10,7 @@ import { formatDiagnostic } from '../../build/kubefile';
 import { KimgError } from '../../errors';
 import { LAYER_COMPRESSIONS, type LayerCompressionKind } from '../../layer/compressors';
 import { parsePlatform } from '../../manifest/platform';
+import { parseByteSize } from '../../unpack';
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
 import { terminalLines } from '../terminal-text';
@@ -33,6 +34,9 @@ interface BuildArgs extends GlobalOptions {
   push?: boolean;
   output?: string | string[];
   'save-images'?: boolean;
+  'max-unpack-size'?: string;
+  'max-unpack-entries'?: string;
+  'max-download-size'?: string;
 }
 
 export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
@@ -71,6 +75,17 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
         ...(argv.network && { network: argv.network }),
         ...(argv.ignorefile !== undefined && { ignoreFile: argv.ignorefile }),
         push: argv.push === true,
+        unpackLimits: {
+          ...(argv['max-unpack-size'] !== undefined && {
+            maxBytes: parseByteSize(argv['max-unpack-size'], '--max-unpack-size'),
+          }),
+          ...(argv['max-unpack-entries'] !== undefined && {
+            maxEntries: parseByteSize(argv['max-unpack-entries'], '--max-unpack-entries'),
+          }),
+        },
+        ...(argv['max-download-size'] !== undefined && {
+          maxDownloadSize: parseByteSize(argv['max-download-size'], '--max-download-size'),
+        }),
         outputs: list(argv.output),
         open: context.open,
         onWarning: (d) => output.warnBlock(`\n${formatDiagnostic(d)}`),
@@ -139,6 +154,20 @@ function options(argv: Argv<GlobalOptions>) {
     })
     .option('push', { type: 'boolean', describe: 'push every tag to its registry after building' })
     .option('output', { alias: 'o', type: 'string', describe: 'also write to oci:DIR, oci-archive:FILE, …' })
+    .option('max-unpack-size', {
+      type: 'string',
+      describe:
+        'cap on what an ADD archive or COPY --from image unpacks to (default 32GiB; KIMG_MAX_UNPACK_SIZE)',
+    })
+    .option('max-unpack-entries', {
+      type: 'string',
+      describe:
+        'cap on the entries of an ADD archive or COPY --from image (default 1000000; KIMG_MAX_UNPACK_ENTRIES)',
+    })
+    .option('max-download-size', {
+      type: 'string',
+      describe: 'cap on the size of an ADD URL (default 8GiB; KIMG_MAX_DOWNLOAD_SIZE)',
+    })
     .option('save-images', {
       type: 'boolean',
       describe:

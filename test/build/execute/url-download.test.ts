@@ -57,12 +57,16 @@ describe('downloadUrl', () => {
   });
 
   it('caps the size whether announced or streamed, leaving no partial file', async () => {
-    await expect(downloadUrl(client, `${base}/big`, join(dir, 'big'), { limit: 50 })).rejects.toThrow(
-      /larger than the 50-byte limit/,
-    );
+    await expect(downloadUrl(client, `${base}/big`, join(dir, 'big'), { limit: 50 })).rejects.toMatchObject({
+      code: 'SIZE_LIMIT',
+      message: expect.stringMatching(
+        /big: the server announces 100 bytes, over the download size cap of 50 bytes$/,
+      ),
+      hint: expect.stringContaining('--max-download-size or KIMG_MAX_DOWNLOAD_SIZE'),
+    });
     await expect(
       downloadUrl(client, `${base}/chunked`, join(dir, 'chunked'), { limit: 100 }),
-    ).rejects.toThrow(/larger than the 100-byte limit/);
+    ).rejects.toThrow(/chunked: the body goes past the download size cap of 100 bytes$/);
     expect(existsSync(join(dir, 'chunked'))).toBe(false);
   });
 });
