@@ -41,7 +41,9 @@ export type ErrorCode =
   | 'AUTH_FILE_INVALID'
   | 'CREDENTIAL_HELPER_NOT_FOUND'
   | 'CREDENTIAL_HELPER_FAILED'
-  | 'TLS_CONFIG_INVALID';
+  | 'TLS_CONFIG_INVALID'
+  // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
+  | 'FILE_REFUSED';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

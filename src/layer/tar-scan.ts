@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { KimgError } from '../errors';
+import { limitFromEnv } from '../manifest';
 import { normalizeEntryName } from './entry-name';
 import {
   BLOCK_SIZE,
@@ -26,8 +27,29 @@ export interface TarEntry {
 
 /** pax and GNU long-name records are names, not content: anything bigger is not a tar we should trust. */
 export const MAX_TAR_META_BYTES = 1024 * 1024;
-/** Bounds the in-memory index (a docker save holds tens of members; a rootfs tar maybe 10^5). */
-export const MAX_TAR_ENTRIES = 1_000_000;
+/**
+ * Bounds on the in-memory index of an image archive, whose memory is about entries × name length. A docker save
+ * holds tens of members (hundreds for many images); names are `blobs/sha256/<hex>` or `<hex>/layer.tar`, under
+ * 100 bytes. The defaults leave two orders of magnitude of room; the env variables raise them.
+ */
+export const DEFAULT_MAX_TAR_ENTRIES = 100_000;
+export const MAX_TAR_ENTRIES_ENV = 'KIMG_MAX_TAR_ENTRIES';
+/** Linux PATH_MAX is 4096; no member of an image archive comes near 1024 bytes. */
+export const DEFAULT_MAX_TAR_PATH_BYTES = 1024;
+export const MAX_TAR_PATH_BYTES_ENV = 'KIMG_MAX_TAR_PATH_BYTES';
+
+export interface TarScanLimits {
+  maxEntries: number;
+  maxPathBytes: number;
+}
+
+/** The caps in force: KIMG_MAX_TAR_ENTRIES and KIMG_MAX_TAR_PATH_BYTES, else the defaults. */
+export function tarScanLimits(env: NodeJS.ProcessEnv = process.env): TarScanLimits {
+  return {
+    maxEntries: limitFromEnv(MAX_TAR_ENTRIES_ENV, DEFAULT_MAX_TAR_ENTRIES, env),
+    maxPathBytes: limitFromEnv(MAX_TAR_PATH_BYTES_ENV, DEFAULT_MAX_TAR_PATH_BYTES, env),
+  };
+}
 
 const TYPES: Record<string, TarEntryType> = {
   '0': 'file',
@@ -48,6 +70,7 @@ export async function scanTar(
   handle: FileHandle,
   fileSize: number,
   label: string,
+  limits: TarScanLimits = tarScanLimits(),
 ): Promise<Map<string, TarEntry>> {
   const entries = new Map<string, TarEntry>();
   const block = Buffer.alloc(BLOCK_SIZE);
@@ -117,6 +140,17 @@ export async function scanTar(
       }
     }
 
+    for (const [field, value] of [
+      ['name', shownName],
+      ['link target', pending.linkpath ?? raw.linkname],
+    ] as const) {
+      if (Buffer.byteLength(value) > limits.maxPathBytes) {
+        throw invalid(
+          `entry ${field} "${value.slice(0, 60)}…" is ${Buffer.byteLength(value)} bytes, over the ${limits.maxPathBytes}-byte limit`,
+          `not an image archive kimg knows; ${MAX_TAR_PATH_BYTES_ENV} raises the limit`,
+        );
+      }
+    }
     const { name, safe } = normalizeEntryName(shownName);
     if (!safe) {
       throw invalid(
@@ -128,8 +162,12 @@ export async function scanTar(
     const linkname = pending.linkpath ?? raw.linkname;
     pending = {};
     if (name === '') continue; // the "./" directory GNU tar writes first
-    if (++count > MAX_TAR_ENTRIES)
-      throw invalid(`more than ${MAX_TAR_ENTRIES} entries`, 'this is not an image archive');
+    if (++count > limits.maxEntries) {
+      throw invalid(
+        `more than ${limits.maxEntries} entries, over the ${limits.maxEntries}-entry limit`,
+        `an image archive holds tens to hundreds of members; ${MAX_TAR_ENTRIES_ENV} raises the limit`,
+      );
+    }
     entries.set(name, {
       name,
       // Links and directories have no content even when a writer put a size in the header.

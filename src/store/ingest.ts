@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isVerified, parseDigest, VerifyingStream } from '../digest';
+import { assertWritableInside } from '../fs';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
 import { makeDirectory, pathExists } from './fs-atomic';
@@ -93,7 +94,7 @@ export class Ingest {
   private readonly inflight = new Map<string, Promise<void>>();
   private created = false;
 
-  constructor(paths: LayoutPaths) {
+  constructor(private readonly paths: LayoutPaths) {
     this.dir = join(paths.ingestDir, newIngestDirName());
   }
 
@@ -206,6 +207,8 @@ export class Ingest {
 
   private async ensureDir(): Promise<void> {
     if (this.created) return;
+    // `.kimg` or `.kimg/ingest` a symlink to another folder would have blobs written there.
+    await assertWritableInside(this.paths.root, this.dir, `the staging area of ${this.paths.root}`);
     await makeDirectory(this.dir);
     const owner: IngestOwner = {
       pid: process.pid,

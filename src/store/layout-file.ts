@@ -1,6 +1,7 @@
-import { promises as fs } from 'node:fs';
 import { KimgError } from '../errors';
+import { readBoundedFile } from '../fs';
 import { memo, zod } from '../lazy/lazy';
+import { parseBoundedJson } from '../manifest';
 import { createFileIfAbsent, makeDirectory } from './fs-atomic';
 import { emptyIndex } from './index-file';
 import type { LayoutPaths } from './paths';
@@ -10,18 +11,36 @@ export const IMAGE_LAYOUT_VERSION = '1.0.0';
 
 const layoutFileSchema = memo(() => zod().looseObject({ imageLayoutVersion: zod().string() }));
 
-/** Refuses a directory whose oci-layout file declares a version we do not know (reads and writes alike). */
+/** The `oci-layout` file holds one short JSON object; anything much bigger is not one. */
+const MAX_LAYOUT_FILE_BYTES = 4096;
+
+/**
+ * Refuses a directory whose oci-layout file declares a version we do not know (reads and writes alike). The file
+ * must be a regular file inside the layout (fs/: no device, FIFO or symlink out) of at most 4 KiB.
+ */
 export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
   let text: string;
   try {
-    text = await fs.readFile(paths.layoutFile, 'utf8');
+    text = (
+      await readBoundedFile(paths.layoutFile, {
+        what: 'oci-layout',
+        within: paths.root,
+        limit: MAX_LAYOUT_FILE_BYTES,
+        limitHint: `the oci-layout file is one small JSON object (image-spec image-layout.md); check that ${paths.root} is an OCI layout`,
+      })
+    ).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
   let version: string | undefined;
   try {
-    const parsed = layoutFileSchema().safeParse(JSON.parse(text));
+    const json = parseBoundedJson(text, {
+      what: paths.layoutFile,
+      maxBytes: MAX_LAYOUT_FILE_BYTES,
+      invalid: (message) => new KimgError('LAYOUT_INVALID', message),
+    });
+    const parsed = layoutFileSchema().safeParse(json);
     version = parsed.success ? parsed.data.imageLayoutVersion : undefined;
   } catch {
     version = undefined;

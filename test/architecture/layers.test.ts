@@ -12,6 +12,7 @@ const LAYER_OF: Record<string, number> = {
   errors: 0,
   lazy: 0,
   lock: 0,
+  fs: 0,
   digest: 1,
   manifest: 1,
   reference: 1,
