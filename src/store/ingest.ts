@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isVerified, parseDigest, VerifyingStream } from '../digest';
-import { assertWritableInside } from '../fs';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
 import { makeDirectory, pathExists } from './fs-atomic';
 import { newIngestDirName } from './ingest-name';
+import { assertLayoutWritable } from './layout-file';
 
 /**
  * Bytes buffered ahead of the file: while one write is in the kernel, the chunks arriving meanwhile (64 KiB
@@ -207,8 +207,8 @@ export class Ingest {
 
   private async ensureDir(): Promise<void> {
     if (this.created) return;
-    // `.kimg` or `.kimg/ingest` a symlink to another folder would have blobs written there.
-    await assertWritableInside(this.paths.root, this.dir, `the staging area of ${this.paths.root}`);
+    // `.kimg` or `blobs/sha256` a symlink to another folder: refused before the first byte is written.
+    await assertLayoutWritable(this.paths);
     await makeDirectory(this.dir);
     const owner: IngestOwner = {
       pid: process.pid,

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { KimgError } from '../errors';
-import { readBoundedFile } from '../fs';
+import { assertWritableInside, readBoundedFile } from '../fs';
 import { memo, zod } from '../lazy/lazy';
 import { parseBoundedJson } from '../manifest';
 import { createFileIfAbsent, makeDirectory } from './fs-atomic';
@@ -52,6 +53,22 @@ export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
       `kimg reads OCI image layouts of version ${IMAGE_LAYOUT_VERSION}; check that ${paths.root} is an OCI layout`,
     );
   }
+}
+
+/**
+ * Refuses a layout whose folders lead outside it before the first write (fs/confine.ts): `.kimg/` (staging,
+ * lock) and `blobs/<alg>/` for the algorithms image-spec registers, so a destination whose `blobs/sha256` is a
+ * symlink to another folder is refused before anything is staged, not half-way through a commit.
+ */
+export async function assertLayoutWritable(paths: LayoutPaths): Promise<void> {
+  const where = `the layout ${paths.root}`;
+  for (const file of [
+    join(paths.ingestDir, 'x'),
+    paths.lockFile,
+    join(paths.blobsDir, 'sha256', 'x'),
+    join(paths.blobsDir, 'sha512', 'x'),
+  ])
+    await assertWritableInside(paths.root, file, where);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { KimgError } from '../errors';
-import { assertWritableInside } from '../fs';
 import { withFileLock, type LockTiming } from '../lock/file-lock';
 import type { LayoutPaths } from './paths';
 import { makeDirectory } from './fs-atomic';
+import { assertLayoutWritable } from './layout-file';
 
 export type LockOptions = Partial<LockTiming>;
 
@@ -21,7 +21,7 @@ export async function withLayoutLock<T>(
   fn: (assertHeld: () => void) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  await assertWritableInside(paths.root, paths.lockFile, `the lock of ${paths.root}`);
+  await assertLayoutWritable(paths);
   await makeDirectory(paths.kimgDir);
   return withFileLock(
     {
