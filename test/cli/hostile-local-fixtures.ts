@@ -138,3 +138,29 @@ export async function kimgMeasured(
   const stderr = lines.filter((line) => !line.startsWith('Command ')).join('\n');
   return { ...result, stderr, ms, maxRssMb: kb / 1024 };
 }
+
+/**
+ * A ustar archive of `count` empty members `f<i>`, written header by header (tar-stream would take seconds for
+ * 100,000): POSIX ustar fields, checksum over the header with the checksum field read as spaces.
+ */
+export function emptyMembersTar(count: number): Buffer {
+  const out = Buffer.alloc((count + 2) * 512);
+  const template = Buffer.alloc(512);
+  template.write('0000644\0', 100, 'latin1');
+  template.write('0000000\0', 108, 'latin1');
+  template.write('0000000\0', 116, 'latin1');
+  template.write('00000000000\0', 124, 'latin1');
+  template.write('00000000000\0', 136, 'latin1');
+  template.write('0', 156, 'latin1');
+  template.write('ustar\u000000', 257, 'latin1');
+  for (let i = 0; i < count; i++) {
+    const header = out.subarray(i * 512, (i + 1) * 512);
+    template.copy(header);
+    header.write(`f${i}`, 0, 'latin1');
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  }
+  return out;
+}

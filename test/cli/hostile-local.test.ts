@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { kimgOk, makeTempDir, removeTempDirs, runOk, treeHash } from '../harness';
+import { kimgOk, makeTempDir, removeTempDirs, runOk, skopeo, treeHash } from '../harness';
 import {
   blobPath,
   deeplyNested,
   dockerArchiveWithTags,
+  emptyMembersTar,
   kimgMeasured,
   manyEntriesTar,
   smallLayer,
@@ -224,11 +225,15 @@ describe('class 8: JSON nesting depth is bounded before parsing', () => {
     );
   });
 
-  it('a manifest within the limit loads, and KIMG_MAX_JSON_DEPTH lowers the limit', async () => {
+  it('a manifest at the limit loads and skopeo reads it; KIMG_MAX_JSON_DEPTH lowers the limit', async () => {
     const layout = join(work, 'nested-100');
-    await writeImageLayout(layout, await smallLayer(4), deeplyNested(100));
+    // 126 inside the manifest object + the object itself = 127 levels, within the default 128.
+    await writeImageLayout(layout, await smallLayer(4), deeplyNested(126));
     const store = join(work, 'nested-store');
     await kimgOk(['copy', '-q', `oci:${layout}`, 'example.com/nested:1'], { root: store });
+    const inspected = await skopeo(['inspect', '--raw', `oci:${store}:example.com/nested:1`]);
+    expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toContain('"deep":[[[');
     await expectRefused(['copy', '-q', `oci:${layout}`, 'example.com/nested:2'], /over the 50-level limit/, {
       storeRoot: store,
       env: { KIMG_MAX_JSON_DEPTH: '50' },
@@ -281,6 +286,17 @@ describe('archive scanner bounds', () => {
       /more than 1000 entries, over the 1000-entry limit\nkimg: hint: .*KIMG_MAX_TAR_ENTRIES/,
       { env: { KIMG_MAX_TAR_ENTRIES: '1000' } },
     );
+  });
+
+  it('at the default cap, 100,001 tiny members are refused with bounded memory and time', async () => {
+    const archive = join(work, 'hundred-thousand.tar');
+    await writeFile(archive, emptyMembersTar(100_001));
+    const result = await expectRefused(
+      ['load', '-i', archive],
+      /more than 100000 entries, over the 100000-entry limit/,
+    );
+    // Measured: ~100 MB peak (1024-byte names: ~200 MB), ~2 s; a million members would have kept growing.
+    expect(result.maxRssMb).toBeLessThan(MAX_RSS_MB);
   });
 
   it('refuses a member name longer than KIMG_MAX_TAR_PATH_BYTES', async () => {
