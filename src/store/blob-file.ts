@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import { FILE_READ_CHUNK, VerifyingStream } from '../digest';
 import { KimgError } from '../errors';
-import { openRegularFile } from '../fs';
-import type { Descriptor } from '../manifest';
+import { openRegularFile, readBoundedFile } from '../fs';
+import { MAX_MANIFEST_BYTES, type Descriptor } from '../manifest';
+import { MANIFEST_LIMIT_HINT } from './graph';
 
 /**
  * A blob file's bytes through a VerifyingStream (every read is verified: transport/types.ts). The file is
@@ -44,4 +45,17 @@ export async function openVerifiedFile(
   source.on('error', (err) => verifier.destroy(err));
   verifier.on('close', () => source.destroy());
   return source.pipe(verifier);
+}
+
+/**
+ * A manifest blob of a layout read whole for a graph walk (commit, prune): a regular file inside `root`, at most
+ * MAX_MANIFEST_BYTES, so a FIFO or /dev/zero planted in blobs/ fails the walk instead of hanging it.
+ */
+export function readManifestFile(file: string, digest: string, root: string, where: string): Promise<Buffer> {
+  return readBoundedFile(file, {
+    what: `manifest ${digest} in ${where}`,
+    within: root,
+    limit: MAX_MANIFEST_BYTES,
+    limitHint: MANIFEST_LIMIT_HINT,
+  });
 }

@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { KimgError } from '../errors';
-import { assertWritableInside, readBoundedFile } from '../fs';
-import { MAX_MANIFEST_BYTES, type Descriptor } from '../manifest';
+import { assertWritableInside } from '../fs';
+import type { Descriptor } from '../manifest';
 import { fsyncDir, pathExists } from './fs-atomic';
 import { walkGraph, type BlobLookup } from './graph';
 import { applyRoots } from './index-edits';
 import type { Ingest } from './ingest';
-import { MANIFEST_LIMIT_HINT } from './graph';
+import { readManifestFile } from './blob-file';
 import { ensureLayout } from './layout-file';
 import type { OciLayout } from './oci-layout';
 
@@ -41,12 +41,12 @@ export async function commitTransaction(
   const lookup: BlobLookup = {
     has: async (digest) => ingest.blobs.has(digest) || pathExists(paths.blob(digest)),
     read: (digest) =>
-      readBoundedFile(ingest.stagedPath(digest) ?? paths.blob(digest), {
-        what: `manifest ${digest} in ${layout.description}`,
-        within: paths.root,
-        limit: MAX_MANIFEST_BYTES,
-        limitHint: MANIFEST_LIMIT_HINT,
-      }),
+      readManifestFile(
+        ingest.stagedPath(digest) ?? paths.blob(digest),
+        digest,
+        paths.root,
+        layout.description,
+      ),
   };
   await layout.update(async (index, assertHeld) => {
     // An image with 10,000 names is one graph: walk each (root, omitted children) once, not once per name.

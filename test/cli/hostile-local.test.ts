@@ -277,6 +277,22 @@ describe('class 12: a destination is never written through a symlink that leaves
   );
 });
 
+describe('class 12 (registry-dir): nothing is written when a repository folder leads out', () => {
+  it('registry-dir: destination whose repositories/ is a symlink to another folder', async () => {
+    const dest = join(work, 'rd-dest');
+    const elsewhere = join(work, 'rd-elsewhere');
+    await mkdir(elsewhere);
+    await mkdir(join(dest, 'docker/registry/v2'), { recursive: true });
+    await symlink(elsewhere, join(dest, 'docker/registry/v2/repositories'));
+    await expectRefused(
+      ['copy', '-q', `oci:${fresh}`, `registry-dir:${dest}:app:1`],
+      /registry-dir:.*leads to .*rd-elsewhere.*; refusing to write through it/,
+      { unchanged: [dest, elsewhere] },
+    );
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+});
+
 describe('archive scanner bounds', () => {
   it('refuses more entries than KIMG_MAX_TAR_ENTRIES, naming the cap and the variable', async () => {
     const archive = join(work, 'many-entries.tar');

@@ -37,6 +37,18 @@ export async function commitImages(
   for (const { desc } of images)
     if (!graphs.has(desc.digest)) graphs.set(desc.digest, await walkImage(desc, locate, where, paths.root));
   signal?.throwIfAborted();
+  // Every folder about to be written must resolve inside the dir (a repository or blobs/ folder that is a
+  // symlink elsewhere): checked for all of them before the first rename, so a refusal changes nothing.
+  for (const { repository, tag, desc } of images) {
+    const graph = graphs.get(desc.digest) as ImageGraph;
+    const targets = [
+      ...[...graph.blobs, ...graph.manifests].map(({ digest }) => paths.blobData(digest)),
+      ...graph.blobs.map(({ digest }) => paths.layerLink(repository, digest)),
+      ...graph.manifests.map(({ digest }) => paths.revisionLink(repository, digest)),
+      ...(tag === undefined ? [] : [paths.tagCurrentLink(repository, tag)]),
+    ];
+    for (const target of targets) await assertWritableInside(paths.root, target, where);
+  }
 
   const touched = new Set<string>();
   for (const graph of graphs.values()) {
