@@ -32,23 +32,27 @@ export async function loadArchive(
         'check that the file was written completely',
       );
     }
-    const byDigest = new Map<string, TransferItem>();
+    // Names as a Set per image: an archive may carry 10,000 RepoTags for one image (includes() was quadratic).
+    const byDigest = new Map<string, { descriptor: TransferItem['descriptor']; names: Set<string> }>();
     const skippedNames: string[] = [];
     for (const image of images) {
       let item = byDigest.get(image.descriptor.digest);
       if (!item) {
-        item = { descriptor: image.descriptor, names: [] };
+        item = { descriptor: image.descriptor, names: new Set() };
         byDigest.set(image.descriptor.digest, item);
       }
       if (image.name === undefined) continue;
       try {
-        const name = normalizeName(image.name);
-        if (!item.names.includes(name)) item.names.push(name);
+        item.names.add(normalizeName(image.name));
       } catch {
         skippedNames.push(image.name);
       }
     }
-    const result = await transfer(archive.source, store, [...byDigest.values()], copyOptions);
+    const items: TransferItem[] = [...byDigest.values()].map(({ descriptor, names }) => ({
+      descriptor,
+      names: [...names],
+    }));
+    const result = await transfer(archive.source, store, items, copyOptions);
     return { ...result, format: archive.format, skippedNames };
   } finally {
     await archive.source.close();

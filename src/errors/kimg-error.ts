@@ -47,7 +47,9 @@ export type ErrorCode =
   | 'USAGE'
   // Image discovery (src/airgap/discovery): an input file that cannot be read as written, a chart Helm refused.
   | 'DISCOVERY_INPUT_INVALID'
-  | 'HELM_FAILED';
+  | 'HELM_FAILED'
+  // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
+  | 'FILE_REFUSED';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { FILE_READ_CHUNK } from '../digest';
 import { KimgError } from '../errors';
+import { openRegularFile } from '../fs';
 import { sniffCompression, SNIFF_BYTES } from './compression';
 import { decompressToTemp, type InflateOptions } from './decompress-archive';
 import { resolveLinkTarget } from './entry-name';
@@ -43,9 +44,8 @@ export class TarIndex {
     const temp = compression === 'gzip' ? await decompressToTemp(file, options) : undefined;
     const dataFile = temp?.path ?? file;
     try {
-      const handle = await open(dataFile, 'r');
+      const { handle, size } = await openRegularFile(dataFile, { what: 'archive' });
       try {
-        const { size } = await handle.stat();
         const members = await scanTar(handle, size, file);
         return new TarIndex(file, dataFile, compression, members, temp?.remove);
       } finally {
@@ -154,11 +154,16 @@ export class TarIndex {
   }
 }
 
+/**
+ * The first bytes of the archive, to sniff its compression. The file must be a regular file (fs/): a FIFO such
+ * as `<(docker save …)` would block the open and cannot be read at offsets, a device never ends.
+ */
 async function readHead(file: string): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    ({ handle } = await openRegularFile(file, { what: 'archive' }));
   } catch (err) {
+    if (err instanceof KimgError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new KimgError(
       'IO_ERROR',

@@ -7,3 +7,4 @@ export * from './parse';
 export * from './platform';
 export * from './platform-normalize';
 export * from './schemas';
+export * from './json-bounds';

@@ -1,3 +1,5 @@
+import { KimgError } from '../errors';
+
 /**
  * Bounds on untrusted input, named so every reader uses the same numbers.
  * distribution-spec (pushing manifests): registries SHOULD accept manifests of at least 4 MiB.
@@ -9,3 +11,35 @@ export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 /** Registry error bodies (go-containerregistry caps them the same way). */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * Nesting depth of any JSON kimg reads from outside (manifests, indexes, configs, index.json, manifest.json).
+ * Real documents nest at most ~6 levels (index → manifests[] → descriptor → platform → os.features[]); 128
+ * leaves room for artifact configs and stays far below Go encoding/json's limit of 10000 (what skopeo and the
+ * registry parse), so whatever kimg stores skopeo can read, and far below the depth where recursive code over
+ * the parsed value (zod, canonical JSON, format conversion) would exhaust the stack.
+ */
+export const DEFAULT_MAX_JSON_DEPTH = 128;
+export const MAX_JSON_DEPTH_ENV = 'KIMG_MAX_JSON_DEPTH';
+
+/**
+ * A bound that the environment may change (`KIMG_MAX_…`), for tests that need a small cap and users with an
+ * unusual input; a value that is not a positive integer is a usage error naming the variable.
+ */
+export function limitFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      `${name}=${text} is not a positive integer`,
+      `unset ${name} or fix it`,
+    );
+  }
+  return value;
+}
+
+export function maxJsonDepth(env: NodeJS.ProcessEnv = process.env): number {
+  return limitFromEnv(MAX_JSON_DEPTH_ENV, DEFAULT_MAX_JSON_DEPTH, env);
+}

@@ -1,5 +1,6 @@
 import { KimgError } from '../errors';
 import type { Descriptor } from './descriptor';
+import { parseBoundedJson } from './json-bounds';
 import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES } from './limits';
 import { isIndexMediaType, MediaType } from './media-types';
 import {
@@ -21,20 +22,11 @@ function parseJson(
   limit: number,
   invalidCode: 'MANIFEST_INVALID' | 'CONFIG_INVALID',
 ): unknown {
-  if (bytes.length > limit) {
-    throw new KimgError(
-      'SIZE_LIMIT',
-      `${what} is ${bytes.length} bytes, over the ${limit}-byte limit`,
-      'kimg refuses documents this large: the source is broken or hostile',
-    );
-  }
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (err) {
-    throw new KimgError(invalidCode, `${what} is not valid JSON: ${(err as Error).message}`, undefined, {
-      cause: err,
-    });
-  }
+  return parseBoundedJson(bytes, {
+    what,
+    maxBytes: limit,
+    invalid: (message, cause) => new KimgError(invalidCode, message, undefined, { cause }),
+  });
 }
 
 function schemaError(what: string, issues: { path: PropertyKey[]; message: string }[]): KimgError {

@@ -1,11 +1,13 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { KimgError } from '../errors';
+import { assertWritableInside } from '../fs';
 import type { Descriptor } from '../manifest';
 import { fsyncDir, pathExists } from './fs-atomic';
 import { walkGraph, type BlobLookup } from './graph';
-import { applyTag, applyUntagged } from './index-edits';
+import { applyRoots } from './index-edits';
 import type { Ingest } from './ingest';
+import { readManifestFile } from './blob-file';
 import { ensureLayout } from './layout-file';
 import type { OciLayout } from './oci-layout';
 
@@ -38,10 +40,21 @@ export async function commitTransaction(
   const paths = layout.paths;
   const lookup: BlobLookup = {
     has: async (digest) => ingest.blobs.has(digest) || pathExists(paths.blob(digest)),
-    read: (digest) => fs.readFile(ingest.stagedPath(digest) ?? paths.blob(digest)),
+    read: (digest) =>
+      readManifestFile(
+        ingest.stagedPath(digest) ?? paths.blob(digest),
+        digest,
+        paths.root,
+        layout.description,
+      ),
   };
   await layout.update(async (index, assertHeld) => {
+    // An image with 10,000 names is one graph: walk each (root, omitted children) once, not once per name.
+    const walked = new Map<string, Set<ReadonlySet<string> | undefined>>();
     for (const { name, desc, omitted } of roots) {
+      const seen = walked.get(desc.digest) ?? new Set();
+      if (seen.has(omitted)) continue;
+      walked.set(desc.digest, seen.add(omitted));
       await walkGraph([desc], lookup, {
         onMissing: (missing) =>
           omitted?.has(missing.digest)
@@ -56,15 +69,13 @@ export async function commitTransaction(
     for (const [digest, staged] of ingest.blobs) {
       const target = paths.blob(digest);
       if (await pathExists(target)) continue;
+      await assertWritableInside(paths.root, target, layout.description);
       await fs.mkdir(dirname(target), { recursive: true });
       await fs.rename(staged, target);
       touched.add(dirname(target));
     }
     for (const dir of touched) await fsyncDir(dir);
-    let next = index;
-    for (const { name, desc } of roots)
-      next = name === undefined ? applyUntagged(next, desc) : applyTag(next, desc, name);
-    return { index: next, result: undefined };
+    return { index: applyRoots(index, roots), result: undefined };
   });
 }
 

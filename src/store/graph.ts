@@ -8,6 +8,10 @@ import {
   type Descriptor,
 } from '../manifest';
 
+/** The hint of a manifest over MAX_MANIFEST_BYTES: the bound is distribution-spec's, not a setting. */
+export const MANIFEST_LIMIT_HINT =
+  'distribution-spec registries accept manifests of 4 MiB; kimg refuses larger ones (a fixed bound, as skopeo has)';
+
 /** Where the walk finds blob bytes: blobs/ for prune, blobs/ ∪ the transaction's staged blobs for commit. */
 export interface BlobLookup {
   has(digest: string): Promise<boolean>;
@@ -64,6 +68,7 @@ async function readManifest(desc: Descriptor, blobs: BlobLookup): Promise<Buffer
     throw new KimgError(
       'SIZE_LIMIT',
       `manifest ${desc.digest} is ${desc.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`,
+      MANIFEST_LIMIT_HINT,
     );
   }
   const bytes = await blobs.read(desc.digest);

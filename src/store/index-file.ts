@@ -1,8 +1,14 @@
-import { promises as fs } from 'node:fs';
 import type { z } from 'zod';
 import { KimgError } from '../errors';
+import { readBoundedFile } from '../fs';
 import { defineLazyExports, zod } from '../lazy/lazy';
-import { descriptorSchema, MAX_METADATA_BYTES, MediaType, REF_NAME_ANNOTATION } from '../manifest';
+import {
+  descriptorSchema,
+  MAX_METADATA_BYTES,
+  MediaType,
+  parseBoundedJson,
+  REF_NAME_ANNOTATION,
+} from '../manifest';
 import { writeFileAtomic } from './fs-atomic';
 import type { LayoutPaths } from './paths';
 
@@ -37,26 +43,29 @@ export function entryName(entry: IndexEntry): string | undefined {
   return entry.annotations?.[REF_NAME_ANNOTATION];
 }
 
-/** The layout's index, or undefined when there is no index.json yet (a store nobody has written to). */
+/**
+ * The layout's index, or undefined when there is no index.json yet (a store nobody has written to). It must be
+ * a regular file inside the layout (fs/: no device, FIFO or symlink out) of at most MAX_METADATA_BYTES.
+ */
 export async function readIndexFile(paths: LayoutPaths): Promise<IndexFile | undefined> {
   const file = paths.indexFile;
   let bytes: Buffer;
   try {
-    const stat = await fs.stat(file);
-    if (stat.size > MAX_METADATA_BYTES) {
-      throw invalid(file, `it is ${stat.size} bytes, over the ${MAX_METADATA_BYTES}-byte limit`);
-    }
-    bytes = await fs.readFile(file);
+    bytes = await readBoundedFile(file, {
+      what: 'index.json',
+      within: paths.root,
+      limit: MAX_METADATA_BYTES,
+      limitHint: `an index this large is not one kimg or skopeo wrote; ${INVALID_HINT}`,
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw invalid(file, `it is not valid JSON (${(err as Error).message})`, err);
-  }
+  const json = parseBoundedJson(bytes, {
+    what: file,
+    maxBytes: MAX_METADATA_BYTES,
+    invalid: (message, cause) => new KimgError('INDEX_INVALID', message, INVALID_HINT, { cause }),
+  });
   const result = indexFileSchema.safeParse(json);
   if (!result.success) {
     const first = result.error.issues[0];
@@ -73,11 +82,9 @@ export async function writeIndexFile(paths: LayoutPaths, index: IndexFile): Prom
   await writeFileAtomic(paths.indexFile, JSON.stringify(index));
 }
 
+const INVALID_HINT =
+  'kimg does not rewrite an index it cannot read, so nothing was changed; restore the file from a backup or repair it by hand';
+
 function invalid(file: string, why: string, cause?: unknown): KimgError {
-  return new KimgError(
-    'INDEX_INVALID',
-    `${file}: ${why}`,
-    'kimg does not rewrite an index it cannot read, so nothing was changed; restore the file from a backup or repair it by hand',
-    { cause },
-  );
+  return new KimgError('INDEX_INVALID', `${file}: ${why}`, INVALID_HINT, { cause });
 }

@@ -10,6 +10,6 @@ export { indexFileSchema, readIndexFile, type IndexEntry, type IndexFile } from 
 export { IMAGE_LAYOUT_VERSION } from './layout-file';
 export { applyTag, removeDigest, untagName } from './index-edits';
 export { fsyncDir, pathExists, writeFileAtomic } from './fs-atomic';
-export { isExternalBlob } from './graph';
+export { isExternalBlob, MANIFEST_LIMIT_HINT } from './graph';
 export { openVerifiedFile } from './blob-file';
 export { Scratch, TEMP_FILE_MARKER } from './scratch';

@@ -1,6 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
+import { KimgError } from '../errors';
+import { readBoundedFile } from '../fs';
+import { parseBoundedJson } from '../manifest';
 import { OWNER_FILE, type IngestOwner } from './ingest';
 import { parseIngestDirName, thisHostTag } from './ingest-name';
 
@@ -44,9 +47,23 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** owner.json is `{pid, hostname, createdAt}`: a few dozen bytes. */
+const MAX_OWNER_BYTES = 4096;
+
 async function readOwner(dir: string): Promise<IngestOwner | undefined> {
   try {
-    const parsed = JSON.parse(await fs.readFile(join(dir, OWNER_FILE), 'utf8')) as Partial<IngestOwner>;
+    // A store other tools can write to: owner.json may be anything, even a FIFO (fs/ refuses it).
+    const bytes = await readBoundedFile(join(dir, OWNER_FILE), {
+      what: 'ingest owner',
+      within: dir,
+      limit: MAX_OWNER_BYTES,
+      limitHint: 'owner.json is written by kimg and small',
+    });
+    const parsed = parseBoundedJson(bytes, {
+      what: OWNER_FILE,
+      maxBytes: MAX_OWNER_BYTES,
+      invalid: (message) => new KimgError('LAYOUT_INVALID', message),
+    }) as Partial<IngestOwner>;
     if (typeof parsed.pid !== 'number' || typeof parsed.hostname !== 'string') return undefined;
     return { pid: parsed.pid, hostname: parsed.hostname, createdAt: String(parsed.createdAt) };
   } catch {

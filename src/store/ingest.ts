@@ -9,6 +9,7 @@ import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
 import { makeDirectory, pathExists } from './fs-atomic';
 import { newIngestDirName } from './ingest-name';
+import { assertLayoutWritable } from './layout-file';
 
 /**
  * Bytes buffered ahead of the file: while one write is in the kernel, the chunks arriving meanwhile (64 KiB
@@ -93,7 +94,7 @@ export class Ingest {
   private readonly inflight = new Map<string, Promise<void>>();
   private created = false;
 
-  constructor(paths: LayoutPaths) {
+  constructor(private readonly paths: LayoutPaths) {
     this.dir = join(paths.ingestDir, newIngestDirName());
   }
 
@@ -206,6 +207,8 @@ export class Ingest {
 
   private async ensureDir(): Promise<void> {
     if (this.created) return;
+    // `.kimg` or `blobs/sha256` a symlink to another folder: refused before the first byte is written.
+    await assertLayoutWritable(this.paths);
     await makeDirectory(this.dir);
     const owner: IngestOwner = {
       pid: process.pid,

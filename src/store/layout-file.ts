@@ -1,6 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { KimgError } from '../errors';
+import { assertWritableInside, readBoundedFile } from '../fs';
 import { memo, zod } from '../lazy/lazy';
+import { parseBoundedJson } from '../manifest';
 import { createFileIfAbsent, makeDirectory } from './fs-atomic';
 import { emptyIndex } from './index-file';
 import type { LayoutPaths } from './paths';
@@ -10,18 +12,36 @@ export const IMAGE_LAYOUT_VERSION = '1.0.0';
 
 const layoutFileSchema = memo(() => zod().looseObject({ imageLayoutVersion: zod().string() }));
 
-/** Refuses a directory whose oci-layout file declares a version we do not know (reads and writes alike). */
+/** The `oci-layout` file holds one short JSON object; anything much bigger is not one. */
+const MAX_LAYOUT_FILE_BYTES = 4096;
+
+/**
+ * Refuses a directory whose oci-layout file declares a version we do not know (reads and writes alike). The file
+ * must be a regular file inside the layout (fs/: no device, FIFO or symlink out) of at most 4 KiB.
+ */
 export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
   let text: string;
   try {
-    text = await fs.readFile(paths.layoutFile, 'utf8');
+    text = (
+      await readBoundedFile(paths.layoutFile, {
+        what: 'oci-layout',
+        within: paths.root,
+        limit: MAX_LAYOUT_FILE_BYTES,
+        limitHint: `the oci-layout file is one small JSON object (image-spec image-layout.md); check that ${paths.root} is an OCI layout`,
+      })
+    ).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
   let version: string | undefined;
   try {
-    const parsed = layoutFileSchema().safeParse(JSON.parse(text));
+    const json = parseBoundedJson(text, {
+      what: paths.layoutFile,
+      maxBytes: MAX_LAYOUT_FILE_BYTES,
+      invalid: (message) => new KimgError('LAYOUT_INVALID', message),
+    });
+    const parsed = layoutFileSchema().safeParse(json);
     version = parsed.success ? parsed.data.imageLayoutVersion : undefined;
   } catch {
     version = undefined;
@@ -33,6 +53,22 @@ export async function checkLayoutFile(paths: LayoutPaths): Promise<void> {
       `kimg reads OCI image layouts of version ${IMAGE_LAYOUT_VERSION}; check that ${paths.root} is an OCI layout`,
     );
   }
+}
+
+/**
+ * Refuses a layout whose folders lead outside it before the first write (fs/confine.ts): `.kimg/` (staging,
+ * lock) and `blobs/<alg>/` for the algorithms image-spec registers, so a destination whose `blobs/sha256` is a
+ * symlink to another folder is refused before anything is staged, not half-way through a commit.
+ */
+export async function assertLayoutWritable(paths: LayoutPaths): Promise<void> {
+  const where = `the layout ${paths.root}`;
+  for (const file of [
+    join(paths.ingestDir, 'x'),
+    paths.lockFile,
+    join(paths.blobsDir, 'sha256', 'x'),
+    join(paths.blobsDir, 'sha512', 'x'),
+  ])
+    await assertWritableInside(paths.root, file, where);
 }
 
 /**

@@ -2,6 +2,7 @@ import { KimgError } from '../errors';
 import { withFileLock, type LockTiming } from '../lock/file-lock';
 import type { LayoutPaths } from './paths';
 import { makeDirectory } from './fs-atomic';
+import { assertLayoutWritable } from './layout-file';
 
 export type LockOptions = Partial<LockTiming>;
 
@@ -20,6 +21,7 @@ export async function withLayoutLock<T>(
   fn: (assertHeld: () => void) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
+  await assertLayoutWritable(paths);
   await makeDirectory(paths.kimgDir);
   return withFileLock(
     {

@@ -85,7 +85,7 @@ export class OciLayout {
 
   /** The blob's bytes through a VerifyingStream; opened before returning so a missing blob rejects here. */
   fetch(desc: Descriptor, file = this.paths.blob(desc.digest)): Promise<Readable> {
-    return openVerifiedFile(file, desc, this.description);
+    return openVerifiedFile(file, desc, this.description, this.root);
   }
 
   /**

@@ -15,6 +15,7 @@ const LAYER_OF: Record<string, number> = {
   lazy: 0,
   lock: 0,
   interrupt: 0,
+  fs: 0,
   digest: 1,
   manifest: 1,
   reference: 1,

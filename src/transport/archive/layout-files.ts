@@ -5,6 +5,7 @@ import {
   imageIndexSchema,
   MAX_METADATA_BYTES,
   MediaType,
+  parseBoundedJson,
   type Descriptor,
   type ImageIndex,
 } from '../../manifest';
@@ -23,17 +24,14 @@ export function blobPath(digest: string): string {
   return `blobs/${algorithm}/${encoded}`;
 }
 
+/** A JSON member of an archive (oci-layout, index.json, manifest.json), with the size and depth bounds. */
 export function parseJsonFile(bytes: Buffer, what: string): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new KimgError(
-      'ARCHIVE_INVALID',
-      `${what} is not valid JSON: ${(err as Error).message}`,
-      'the archive is corrupt; produce it again',
-      { cause: err },
-    );
-  }
+  return parseBoundedJson(bytes, {
+    what,
+    maxBytes: MAX_METADATA_BYTES,
+    invalid: (message, cause) =>
+      new KimgError('ARCHIVE_INVALID', message, 'the archive is corrupt; produce it again', { cause }),
+  });
 }
 
 /** Reads and validates `oci-layout` and `index.json` of an OCI layout stored in a tar. */

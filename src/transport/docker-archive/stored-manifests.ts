@@ -10,7 +10,7 @@ import {
   type Descriptor,
   type ImageManifest,
 } from '../../manifest';
-import { blobPath, OCI_INDEX_FILE } from '../archive/layout-files';
+import { blobPath, OCI_INDEX_FILE, parseJsonFile } from '../archive/layout-files';
 
 export interface StoredManifest {
   descriptor: Descriptor;
@@ -55,7 +55,7 @@ export async function readStoredManifests(tar: TarIndex): Promise<StoredManifest
   };
   try {
     const index = imageIndexSchema.safeParse(
-      JSON.parse((await tar.readEntry(OCI_INDEX_FILE, MAX_METADATA_BYTES)).toString('utf8')),
+      parseJsonFile(await tar.readEntry(OCI_INDEX_FILE, MAX_METADATA_BYTES), `${tar.file}: index.json`),
     );
     if (index.success) await visit(index.data.manifests, 0);
   } catch {

@@ -12,7 +12,9 @@ import type { IoOptions, NamedImage, TagOptions, Target } from '../types';
  */
 export class LayoutTarget implements Target {
   private ingest: Ingest;
-  private roots: PendingRoot[] = [];
+  /** Keyed by name (an untagged root by a key of its own), in call order: re-tagging a name moves it last. */
+  private roots = new Map<string, PendingRoot>();
+  private untagged = 0;
 
   constructor(readonly layout: OciLayout) {
     this.ingest = new Ingest(layout.paths);
@@ -50,16 +52,18 @@ export class LayoutTarget implements Target {
   async tag(desc: Descriptor, ref: string | undefined, options: TagOptions = {}): Promise<void> {
     const omitted = options.omitted && options.omitted.size > 0 ? { omitted: options.omitted } : {};
     if (ref === undefined) {
-      this.roots.push({ desc, ...omitted });
+      this.roots.set(`\0untagged ${this.untagged++}`, { desc, ...omitted });
       return;
     }
     const name = this.layout.policy.normalize(ref);
-    this.roots = [...this.roots.filter((root) => root.name !== name), { name, desc, ...omitted }];
+    // A Map, not an array filtered per call: an archive with 10,000 names tags 10,000 times.
+    this.roots.delete(name);
+    this.roots.set(name, { name, desc, ...omitted });
   }
 
   async commit(options: IoOptions = {}): Promise<void> {
     await this.ingest.settled();
-    await commitTransaction(this.layout, this.ingest, this.roots, options.signal);
+    await commitTransaction(this.layout, this.ingest, [...this.roots.values()], options.signal);
     await this.reset();
   }
 
@@ -74,7 +78,7 @@ export class LayoutTarget implements Target {
   }
 
   private async reset(): Promise<void> {
-    this.roots = [];
+    this.roots = new Map();
     await this.ingest.remove();
     this.ingest = new Ingest(this.layout.paths);
   }

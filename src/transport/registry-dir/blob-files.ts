@@ -1,7 +1,8 @@
-import { promises as fs } from 'node:fs';
 import { digestOf, parseDigest } from '../../digest';
 import { KimgError } from '../../errors';
+import { readBoundedFile } from '../../fs';
 import { MAX_MANIFEST_BYTES, parseManifest, type Descriptor } from '../../manifest';
+import { MANIFEST_LIMIT_HINT } from '../../store';
 
 /**
  * Reads a manifest the registry links (a tag's current link, a revision) and describes it. The registry keeps no
@@ -12,22 +13,25 @@ export async function readManifestBlob(
   file: string,
   digest: string,
   where: string,
+  dir: string,
 ): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (!stat?.isFile()) {
+  let bytes: Buffer;
+  try {
+    bytes = await readBoundedFile(file, {
+      what: `manifest ${digest} in ${where}`,
+      within: dir,
+      limit: MAX_MANIFEST_BYTES,
+      limitHint: MANIFEST_LIMIT_HINT,
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     throw new KimgError(
       'BLOB_UNKNOWN',
       `manifest ${digest} is linked in ${where} but its blob is missing`,
       'the registry storage is incomplete; copy the image into it again',
     );
   }
-  if (stat.size > MAX_MANIFEST_BYTES) {
-    throw new KimgError(
-      'SIZE_LIMIT',
-      `manifest ${digest} in ${where} is ${stat.size} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`,
-    );
-  }
-  const bytes = await fs.readFile(file);
   if (digestOf(bytes, parseDigest(digest).algorithm) !== digest) {
     throw new KimgError(
       'DIGEST_MISMATCH',

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { assertWritableInside } from '../../fs';
 import type { Descriptor } from '../../manifest';
 import { fsyncDir, pathExists, type Ingest } from '../../store';
 import { walkImage, type ImageGraph } from './graph';
@@ -34,8 +35,20 @@ export async function commitImages(
   const locate = (digest: string): string => ingest.stagedPath(digest) ?? paths.blobData(digest);
   const graphs = new Map<string, ImageGraph>();
   for (const { desc } of images)
-    if (!graphs.has(desc.digest)) graphs.set(desc.digest, await walkImage(desc, locate, where));
+    if (!graphs.has(desc.digest)) graphs.set(desc.digest, await walkImage(desc, locate, where, paths.root));
   signal?.throwIfAborted();
+  // Every folder about to be written must resolve inside the dir (a repository or blobs/ folder that is a
+  // symlink elsewhere): checked for all of them before the first rename, so a refusal changes nothing.
+  for (const { repository, tag, desc } of images) {
+    const graph = graphs.get(desc.digest) as ImageGraph;
+    const targets = [
+      ...[...graph.blobs, ...graph.manifests].map(({ digest }) => paths.blobData(digest)),
+      ...graph.blobs.map(({ digest }) => paths.layerLink(repository, digest)),
+      ...graph.manifests.map(({ digest }) => paths.revisionLink(repository, digest)),
+      ...(tag === undefined ? [] : [paths.tagCurrentLink(repository, tag)]),
+    ];
+    for (const target of targets) await assertWritableInside(paths.root, target, where);
+  }
 
   const touched = new Set<string>();
   for (const graph of graphs.values()) {
@@ -43,6 +56,7 @@ export async function commitImages(
       const staged = ingest.stagedPath(digest);
       const target = paths.blobData(digest);
       if (staged === undefined || (await pathExists(target))) continue;
+      await assertWritableInside(paths.root, target, where);
       await fs.mkdir(dirname(target), { recursive: true });
       await fs.rename(staged, target);
       ingest.forget(digest);
@@ -53,12 +67,13 @@ export async function commitImages(
 
   for (const { repository, tag, desc } of images) {
     const graph = graphs.get(desc.digest) as ImageGraph;
-    for (const blob of graph.blobs) await writeLink(paths.layerLink(repository, blob.digest), blob.digest);
+    for (const blob of graph.blobs)
+      await writeLink(paths.layerLink(repository, blob.digest), blob.digest, paths.root, where);
     for (const manifest of graph.manifests)
-      await writeLink(paths.revisionLink(repository, manifest.digest), manifest.digest);
+      await writeLink(paths.revisionLink(repository, manifest.digest), manifest.digest, paths.root, where);
     if (tag === undefined) continue;
     // tagstore.go Tag: the index entry first, then `current` — the index lists every revision the tag had.
-    await writeLink(paths.tagIndexLink(repository, tag, desc.digest), desc.digest);
-    await writeLink(paths.tagCurrentLink(repository, tag), desc.digest);
+    await writeLink(paths.tagIndexLink(repository, tag, desc.digest), desc.digest, paths.root, where);
+    await writeLink(paths.tagCurrentLink(repository, tag), desc.digest, paths.root, where);
   }
 }

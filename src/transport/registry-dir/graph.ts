@@ -19,7 +19,12 @@ export type BlobLocator = (digest: string) => string;
  * parsed). Every blob must be present (BLOB_UNKNOWN otherwise, before anything is written), except
  * non-distributable layers, which the registry does not need either: clients fetch them from their `urls`.
  */
-export async function walkImage(root: Descriptor, locate: BlobLocator, where: string): Promise<ImageGraph> {
+export async function walkImage(
+  root: Descriptor,
+  locate: BlobLocator,
+  where: string,
+  dir: string,
+): Promise<ImageGraph> {
   const graph: ImageGraph = { manifests: [], blobs: [] };
   const seen = new Set<string>();
   const visit = async (desc: Descriptor): Promise<void> => {
@@ -38,7 +43,7 @@ export async function walkImage(root: Descriptor, locate: BlobLocator, where: st
       graph.blobs.push(desc);
       return;
     }
-    const { bytes } = await readManifestBlob(file, desc.digest, where);
+    const { bytes } = await readManifestBlob(file, desc.digest, where, dir);
     for (const child of manifestChildren(parseManifest(bytes, desc.mediaType, `manifest ${desc.digest}`)))
       await visit(child);
     graph.manifests.push(desc);

@@ -22,7 +22,9 @@ export class RegistryDirTarget implements Target {
   readonly paths: RegistryDirPaths;
   private readonly staging: LayoutPaths;
   private ingest: Ingest;
-  private pending: PendingImage[] = [];
+  /** Keyed by repository and tag (a digest ref by a key of its own), in call order; a re-tag moves last. */
+  private pending = new Map<string, PendingImage>();
+  private byDigest = 0;
 
   constructor(readonly dir: string) {
     this.description = `registry-dir:${dir}`;
@@ -33,7 +35,7 @@ export class RegistryDirTarget implements Target {
 
   async fetch(desc: Descriptor, _options?: IoOptions): Promise<Readable> {
     const file = this.ingest.stagedPath(desc.digest) ?? this.paths.blobData(desc.digest);
-    return openVerifiedFile(file, desc, this.description);
+    return openVerifiedFile(file, desc, this.description, this.dir);
   }
 
   async exists(desc: Descriptor, _options?: IoOptions): Promise<boolean> {
@@ -69,13 +71,15 @@ export class RegistryDirTarget implements Target {
       throw new KimgError('INVALID_ARGUMENT', `cannot store ${desc.digest} in ${this.description} as ${ref}`);
     }
     const image: PendingImage = { repository, desc, ...(digest === undefined && { tag: tag ?? 'latest' }) };
-    const same = (p: PendingImage) => p.repository === image.repository && p.tag === image.tag;
-    this.pending = [...this.pending.filter((p) => image.tag === undefined || !same(p)), image];
+    // A Map, not an array filtered per call: an archive with 10,000 names tags 10,000 times.
+    const key = image.tag === undefined ? `\0digest ${this.byDigest++}` : `${image.repository}:${image.tag}`;
+    this.pending.delete(key);
+    this.pending.set(key, image);
   }
 
   async commit(options: IoOptions = {}): Promise<void> {
     await this.ingest.settled();
-    await commitImages(this.paths, this.ingest, this.pending, this.description, options.signal);
+    await commitImages(this.paths, this.ingest, [...this.pending.values()], this.description, options.signal);
     await this.reset();
   }
 
@@ -90,7 +94,7 @@ export class RegistryDirTarget implements Target {
   }
 
   private async reset(): Promise<void> {
-    this.pending = [];
+    this.pending = new Map();
     await this.ingest.remove();
     this.ingest = new Ingest(this.staging);
     // Leave no kimg state in what a cluster image embeds: remove .kimg/ingest and .kimg once they are empty

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { walkDirectories } from '../../fs';
 import { DEFAULT_DOMAIN, OFFICIAL_REPOSITORY_PREFIX, parseReference } from '../../reference';
 import type { RegistryDirPaths } from './paths';
 
@@ -33,24 +33,28 @@ export function candidateRepositories(ref: string): string[] {
 }
 
 /**
+ * distribution's reference grammar caps a repository name at 255 characters, so it has at most 128 components;
+ * the walk goes no deeper.
+ */
+const MAX_REPOSITORY_DEPTH = 128;
+
+/**
  * Every repository under `repositories/`, sorted: a directory holding `_manifests` is one (the registry's
  * catalog, registry/storage/catalog.go handleRepository, keys on `_layers`; a repository without manifests has
  * nothing to resolve). Like the catalog walk we never descend into `_…` directories: repository path
- * components cannot start with `_`, so those are the registry's own.
+ * components cannot start with `_`, so those are the registry's own. Symlinked folders are followed only inside
+ * the dir and once each (fs/directory-walk.ts), so a symlink loop cannot make the listing endless.
  */
 export async function listRepositories(paths: RegistryDirPaths): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string, prefix: string[]): Promise<void> => {
-    const entries = await readDirNames(dir);
-    if (prefix.length > 0 && entries.includes('_manifests')) found.push(prefix.join('/'));
-    for (const name of entries) {
-      if (name.startsWith('_') || name.startsWith('.')) continue;
-      if ((await fs.stat(join(dir, name)).catch(() => undefined))?.isDirectory())
-        await walk(join(dir, name), [...prefix, name]);
-    }
-  };
-  await walk(paths.repositories, []);
-  return found.sort();
+  const walked = await walkDirectories(
+    paths.repositories,
+    (name) => !name.startsWith('_') && !name.startsWith('.'),
+    MAX_REPOSITORY_DEPTH,
+  );
+  return walked
+    .filter(({ components, names }) => components.length > 0 && names.includes('_manifests'))
+    .map(({ components }) => components.join('/'))
+    .sort();
 }
 
 /** The tags of a repository that have a `current/link`, sorted. */

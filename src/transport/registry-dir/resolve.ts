@@ -38,9 +38,9 @@ export async function resolveImage(
   const { tag, digest } = repositoryRef(ref);
   const repository = await findRepository(paths, ref, where);
   if (digest !== undefined) {
-    if ((await readLink(paths.revisionLink(repository, digest), where)) !== digest)
+    if ((await readLink(paths.revisionLink(repository, digest), where, paths.root)) !== digest)
       throw new KimgError('IMAGE_NOT_FOUND', `no manifest ${digest} in ${repository} of ${where}`);
-    return (await readManifestBlob(paths.blobData(digest), digest, where)).descriptor;
+    return (await readManifestBlob(paths.blobData(digest), digest, where, paths.root)).descriptor;
   }
   const descriptor = await describeTag(paths, repository, tag ?? 'latest', where);
   if (descriptor) return descriptor;
@@ -58,9 +58,9 @@ async function describeTag(
   tag: string,
   where: string,
 ): Promise<Descriptor | undefined> {
-  const digest = await readLink(paths.tagCurrentLink(repository, tag), where);
+  const digest = await readLink(paths.tagCurrentLink(repository, tag), where, paths.root);
   if (digest === undefined) return undefined;
-  return (await readManifestBlob(paths.blobData(digest), digest, where)).descriptor;
+  return (await readManifestBlob(paths.blobData(digest), digest, where, paths.root)).descriptor;
 }
 
 async function findRepository(paths: RegistryDirPaths, ref: string, where: string): Promise<string> {

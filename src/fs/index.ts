@@ -1,0 +1,4 @@
+export * from './confine';
+export * from './directory-walk';
+export * from './read-bounded';
+export * from './regular-file';
