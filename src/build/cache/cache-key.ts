@@ -15,7 +15,7 @@ export function stepKey(parent: string, action: unknown, content: string | undef
  * The key a stage starts from. The build settings that change a layer's bytes without changing any
  * instruction — compression, timestamp — are part of it, so a gzip layer is never reused for a zstd build.
  */
-export function baseKey(base: unknown, settings: unknown): Digest {
+export function baseKey(base: unknown, settings: object): Digest {
   return digestJson({ base, settings });
 }
 

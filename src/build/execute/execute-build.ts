@@ -23,6 +23,7 @@ import type { LayerOutput } from './layer-output';
 import type { StepReport } from './report';
 import type { UrlSources } from './url-sources';
 import type { UnpackLimits } from '../../unpack';
+import type { LayerSettings } from '../settings';
 
 export interface PlatformBuildOptions {
   ast: KubefileAst;
@@ -40,7 +41,8 @@ export interface PlatformBuildOptions {
   noCache: boolean;
   output: LayerOutput;
   timestamp: Date;
-  settings: unknown;
+  /** Part of every cache key (cache/cache-key.ts baseKey). */
+  settings: LayerSettings;
   urls?: UrlSources;
   unpackLimits?: Partial<UnpackLimits>;
   daemon?: DaemonOptions;
@@ -48,11 +50,17 @@ export interface PlatformBuildOptions {
   signal?: AbortSignal;
 }
 
+/** A platform's plan, with its base images pulled (into the store transaction) and the lookup that shares them. */
+export interface PlannedPlatform {
+  plan: BuildPlan;
+  image(ref: string, platform?: Platform): Promise<BaseImage>;
+}
+
 /**
- * One platform of a build: plan once to learn the base images, pull them (into the store transaction), plan
- * again with their ENV/WORKDIR, then run the stages the target needs, in order. Returns the target's image.
+ * Resolve bases, then plan: plan once to learn the base images, pull them, plan again with their ENV/WORKDIR
+ * (the planner is pure; only this step does I/O for it).
  */
-export async function buildPlatform(options: PlatformBuildOptions): Promise<StageImage> {
+export async function planPlatform(options: PlatformBuildOptions): Promise<PlannedPlatform> {
   const planOptions: PlanOptions = {
     text: options.text,
     platform: options.platform,
@@ -81,7 +89,14 @@ export async function buildPlatform(options: PlatformBuildOptions): Promise<Stag
     const pulledBase = await image(base.ref, base.platform).catch(() => undefined);
     if (pulledBase) bases.set(baseLookupKey(base.ref, base.platform), baseInfo(pulledBase.stage));
   }
-  const plan = checked(planBuild(options.ast, { ...planOptions, bases }));
+  return { plan: checked(planBuild(options.ast, { ...planOptions, bases })), image };
+}
+
+/** Execute: the stages the target needs, in order, each step from the cache or run. Returns the target's image. */
+export async function executePlan(
+  { plan, image }: PlannedPlatform,
+  options: PlatformBuildOptions,
+): Promise<StageImage> {
   const results = new Map<number, StageResult>();
   const created = options.timestamp.toISOString();
   for (const index of plan.needed) {

@@ -19,6 +19,7 @@ import type { StoredLayer } from '../run/layer-sink';
 import { formatPlatform } from '../../manifest/platform';
 import type { Platform } from '../../manifest/descriptor';
 import type { UnpackLimits } from '../../unpack';
+import type { LayerSettings } from '../settings';
 
 /** A built stage: its image and the cache key of its last step (what a later stage built on it keys on). */
 export interface StageResult {
@@ -39,7 +40,7 @@ export interface StageEnv {
   created: string;
   timestamp: Date;
   /** Build settings that change bytes but no instruction (compression, timestamp): part of every key. */
-  settings: unknown;
+  settings: LayerSettings;
   /** FROM / COPY --from images, pulled once per build and platform. */
   image(ref: string, platform?: Platform): Promise<BaseImage>;
   /** ADD `http(s)://` sources, shared by the build's platforms. */

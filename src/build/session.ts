@@ -1,0 +1,55 @@
+import type { UrlClient } from '../registry/http/url-client';
+import type { LocalStore } from '../transport/local';
+import { openStore } from '../transport/open';
+import { BuildCache } from './cache';
+import { openBuildContext, type BuildContext } from './context/build-context';
+import { LayerOutput } from './execute/layer-output';
+import { UrlSources } from './execute/url-sources';
+import type { BuildOptions } from './build';
+import type { BuildSettings } from './settings';
+
+/**
+ * What a build holds open while it runs: the context (read once), the store transaction, the step cache, the
+ * layer output and its scratch dir, the ADD-URL sources. `close` releases all of it, whatever happened.
+ */
+export interface BuildSession {
+  context: BuildContext;
+  store: LocalStore;
+  cache: BuildCache;
+  output: LayerOutput;
+  urls: UrlSources;
+  close(): Promise<void>;
+}
+
+export async function openSession(options: BuildOptions, settings: BuildSettings): Promise<BuildSession> {
+  const { signal } = options;
+  const context = await openBuildContext(options.context, {
+    ...(options.ignoreFile !== undefined && { ignoreFile: options.ignoreFile }),
+    maxIgnoreFileSize: settings.maxIgnoreFileSize,
+  });
+  const store = openStore(options.open.storeRoot);
+  const cache = new BuildCache(store.root);
+  const output = new LayerOutput(store, store.root, { ...settings.layers, ...(signal && { signal }) });
+  let client: Promise<UrlClient> | undefined;
+  const urls = new UrlSources({
+    cache,
+    // Loaded on first ADD of a URL: undici is a large part of start-up and most builds never need it.
+    client: () => (client ??= import('../registry/http/url-client').then(({ UrlClient }) => new UrlClient())),
+    scratch: (name) => output.scratch(name),
+    ...(settings.maxDownloadSize !== undefined && { maxBytes: settings.maxDownloadSize }),
+    noCache: settings.noCache,
+    ...(signal && { signal }),
+  });
+  return {
+    context,
+    store,
+    cache,
+    output,
+    urls,
+    close: async () => {
+      await (await client?.catch(() => undefined))?.close();
+      await output.close();
+      await store.close();
+    },
+  };
+}

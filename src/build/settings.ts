@@ -1,0 +1,53 @@
+import { sourceDateEpoch, type LayerCompressionKind } from '../layer';
+import type { Platform } from '../manifest/descriptor';
+import { hostPlatform } from '../manifest/host-platform';
+import { unpackLimitsFromEnv, type UnpackLimits } from '../unpack';
+import { IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE } from './context/ignore-file';
+import { maxDownloadSizeFromEnv } from './execute/url-download';
+import { envLimit } from './read-kubefile';
+import type { BuildOptions } from './build';
+
+/**
+ * The settings that change a layer's bytes without changing any instruction. They are part of every cache key
+ * (cache/cache-key.ts `baseKey`), so a gzip layer is never reused for a zstd build.
+ */
+export interface LayerSettings {
+  compression: LayerCompressionKind;
+  /** Seconds since the epoch for `created`, history and layer mtimes. */
+  timestamp: number;
+  preserveMtime?: true;
+}
+
+/** Everything a build decides from its options and environment before it reads a file, resolved once. */
+export interface BuildSettings {
+  layers: LayerSettings;
+  created: Date;
+  platforms: Platform[];
+  /** `--label` and `--type`, put on the final image only (buildah's `--label`). */
+  finalLabels: Record<string, string>;
+  unpackLimits: Partial<UnpackLimits>;
+  /** Undefined: url-download's default. */
+  maxDownloadSize?: number;
+  maxIgnoreFileSize: number;
+  noCache: boolean;
+}
+
+export function resolveSettings(options: BuildOptions, typeLabel: string): BuildSettings {
+  const env = options.env ?? process.env;
+  const timestamp = options.timestamp ?? sourceDateEpoch(env);
+  const settings: BuildSettings = {
+    layers: {
+      compression: options.compression ?? 'gzip',
+      timestamp,
+      ...(options.preserveMtime === true && { preserveMtime: true as const }),
+    },
+    created: new Date(timestamp * 1000),
+    platforms: options.platforms && options.platforms.length > 0 ? options.platforms : [hostPlatform()],
+    finalLabels: { ...options.labels, ...(options.type && { [typeLabel]: options.type }) },
+    unpackLimits: { ...unpackLimitsFromEnv(env), ...options.unpackLimits },
+    maxIgnoreFileSize: envLimit(env, IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE),
+    noCache: options.noCache === true,
+  };
+  const maxDownloadSize = options.maxDownloadSize ?? maxDownloadSizeFromEnv(env);
+  return maxDownloadSize === undefined ? settings : { ...settings, maxDownloadSize };
+}
