@@ -9,6 +9,7 @@ import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
 import { makeDirectory, pathExists } from './fs-atomic';
 import { newIngestDirName } from './ingest-name';
+import { removeOnInterrupt } from '../interrupt';
 import { assertLayoutWritable } from './layout-file';
 
 /**
@@ -93,6 +94,8 @@ export class Ingest {
   private readonly staged = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<void>>();
   private created = false;
+  /** Forgets the SIGINT/SIGTERM cleanup of the dir (interrupt/), once the dir is gone. */
+  private unregister: (() => void) | undefined;
 
   constructor(private readonly paths: LayoutPaths) {
     this.dir = join(paths.ingestDir, newIngestDirName());
@@ -198,6 +201,8 @@ export class Ingest {
     this.staged.clear();
     if (this.created) await fs.rm(this.dir, { recursive: true, force: true });
     this.created = false;
+    this.unregister?.();
+    this.unregister = undefined;
   }
 
   private fileFor(digest: string): string {
@@ -210,6 +215,8 @@ export class Ingest {
     // `.kimg` or `blobs/sha256` a symlink to another folder: refused before the first byte is written.
     await assertLayoutWritable(this.paths);
     await makeDirectory(this.dir);
+    // Interrupted mid-transaction: the staging dir goes with the process (prune would find it, but later).
+    this.unregister = removeOnInterrupt(this.dir);
     const owner: IngestOwner = {
       pid: process.pid,
       hostname: hostname(),

@@ -7,6 +7,7 @@ import { writeIndexFile, type IndexFile } from './index-file';
 import { isProcessAlive, isStaleIngest } from './ingest-gc';
 import { descriptorOf, removeUntagged } from './index-edits';
 import type { LayoutPaths } from './paths';
+import { readManifestFile } from './blob-file';
 import { removeScratchDir } from './scratch';
 
 export interface PruneOptions {
@@ -47,7 +48,9 @@ export async function pruneLayout(
 
   const marked = await walkGraph(kept.manifests.map(descriptorOf), {
     has: (digest) => pathExists(paths.blob(digest)),
-    read: (digest) => fs.readFile(paths.blob(digest)),
+    // Read as what it claims to be (a regular file inside the store, capped): a FIFO planted in blobs/ must not
+    // hang prune.
+    read: (digest) => readManifestFile(paths.blob(digest), digest, paths.root, 'the store'),
   });
   assertHeld();
   const result: PruneResult = {
@@ -109,6 +112,15 @@ export async function sweepLeftovers(
     const dir = join(paths.scratchDir, name);
     if (await isStaleIngest(dir, now, maxAgeMs)) {
       await removeScratchDir(dir);
+      result.removedScratch += 1;
+    }
+  }
+  // `.kimg/build-tmp/<pid>-<hex>/`: where builds before the scratch space kept their working files.
+  const legacyBuildTmp = join(paths.kimgDir, 'build-tmp');
+  for (const name of await readDirOrEmpty(legacyBuildTmp)) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && !isProcessAlive(pid)) {
+      await fs.rm(join(legacyBuildTmp, name), { recursive: true, force: true });
       result.removedScratch += 1;
     }
   }

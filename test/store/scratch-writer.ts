@@ -3,12 +3,27 @@
 // scratch dir's path and waits to be killed. With `handlers` it installs the CLI's interrupt handlers first.
 import { promises as fs } from 'node:fs';
 import { installInterruptHandlers } from '../../src/interrupt';
-import { LayoutPaths, Scratch } from '../../src/store';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Ingest, LayoutPaths, Scratch } from '../../src/store';
 
 async function main(): Promise<void> {
   const [root, outside, mode] = process.argv.slice(2);
-  if (!root || !outside || !mode) throw new Error('usage: scratch-writer ROOT OUTSIDE handlers|none');
-  if (mode === 'handlers') installInterruptHandlers();
+  if (!root || !outside || !mode) throw new Error('usage: scratch-writer ROOT OUTSIDE handlers|none|ingest');
+  if (mode !== 'none') installInterruptHandlers();
+  if (mode === 'ingest') {
+    // A transaction that has staged a blob and not committed: its ingest dir is what a signal must remove.
+    const ingest = new Ingest(new LayoutPaths(root));
+    const bytes = Buffer.from('staged blob');
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    await ingest.stage(
+      { mediaType: 'application/octet-stream', digest, size: bytes.length },
+      Readable.from([bytes]),
+    );
+    process.stdout.write(`${ingest.dir}\n`);
+    setInterval(() => undefined, 60_000);
+    return;
+  }
   const scratch = await Scratch.open(new LayoutPaths(root), 'test');
   await fs.writeFile(scratch.path('inflated.tar'), Buffer.alloc(1024 * 1024));
   await scratch.adopt(outside);

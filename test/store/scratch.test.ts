@@ -17,7 +17,7 @@ const REGISTER = join(__dirname, '..', 'harness', 'ts-register.js');
 const WRITER = join(__dirname, 'scratch-writer.ts');
 
 /** Starts scratch-writer, waits for the scratch dir it prints, and returns it with the child. */
-async function startWriter(root: string, outside: string, mode: 'handlers' | 'none') {
+async function startWriter(root: string, outside: string, mode: 'handlers' | 'none' | 'ingest') {
   const child = spawn(process.execPath, ['-r', REGISTER, WRITER, root, outside, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,6 +100,31 @@ describe('store scratch dirs', () => {
         live.child.kill('SIGKILL');
         await live.exited;
       }
+    });
+  });
+
+  it('SIGINT during a transaction removes its ingest dir', async () => {
+    await withTempDir(async (root) => {
+      const writer = await startWriter(join(root, 'store'), join(root, 'unused.kimg-tmp-1'), 'ingest');
+      expect(existsSync(writer.dir)).toBe(true);
+      writer.child.kill('SIGINT');
+      expect((await writer.exited).code).toBe(130);
+      expect(existsSync(writer.dir)).toBe(false);
+    });
+  });
+
+  it("prune removes a dead writer's .kimg/build-tmp dir left by older builds, and keeps a live one", async () => {
+    await withTempDir(async (root) => {
+      const store = join(root, 'store');
+      const dead = join(store, '.kimg', 'build-tmp', '999999999-abcdef');
+      const live = join(store, '.kimg', 'build-tmp', `${process.pid}-abcdef`);
+      await fs.mkdir(dead, { recursive: true });
+      await fs.mkdir(live, { recursive: true });
+      const layout = openLocalStore(store);
+      await layout.prune();
+      await layout.close();
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
     });
   });
 });
