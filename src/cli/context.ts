@@ -3,7 +3,7 @@ import { defaultStoreRoot, LayoutPaths } from '../store/paths';
 import type { OpenContext } from '../transport/open';
 import type { RegistryFlags } from '../transport/registry';
 import { createOutput, type Output } from './output';
-import type { GlobalOptions } from './global-options';
+import { registryTimeouts, type GlobalOptions } from './global-options';
 
 /** What every command gets: where the store is and how to print. Built once from the global flags. */
 export interface CommandContext {
@@ -23,6 +23,7 @@ export function createContext(argv: GlobalOptions): CommandContext {
     ...(argv.authfile !== undefined && { authfile: argv.authfile }),
     ...(argv['cert-dir'] !== undefined && { certDir: argv['cert-dir'] }),
     ...(argv['tls-verify'] !== undefined && { tlsVerify: argv['tls-verify'] }),
+    timeouts: registryTimeouts(argv),
   };
   const debug = argv.debug === true;
   let client: Promise<RegistryClient> | undefined;

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseDuration, TIMEOUT_SETTINGS, type Timeouts } from '../registry/http/timeouts';
 
 /** DESIGN.md "CLI contract", global flags. Registry flags (--tls-verify, --cert-dir, --authfile) are parsed
  * here already so scripts can pass them; the registry client consumes them. */
@@ -10,6 +11,37 @@ export interface GlobalOptions {
   'tls-verify'?: boolean;
   'cert-dir'?: string;
   authfile?: string;
+  'connect-timeout'?: string;
+  'response-timeout'?: string;
+  'idle-timeout'?: string;
+  'request-timeout'?: string;
+}
+
+const TIMEOUT_FLAGS = {
+  connectMs: 'connect-timeout',
+  responseMs: 'response-timeout',
+  idleMs: 'idle-timeout',
+  requestMs: 'request-timeout',
+} as const satisfies Record<keyof Timeouts, keyof GlobalOptions>;
+
+/**
+ * Registry deadlines from `--connect-timeout` … or `KIMG_CONNECT_TIMEOUT` … (the flag wins); unset ones keep
+ * the defaults of src/registry/http/timeouts.ts. A value that is not a duration is a usage error.
+ */
+export function registryTimeouts(
+  argv: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Partial<Timeouts> {
+  const timeouts: Partial<Timeouts> = {};
+  for (const which of Object.keys(TIMEOUT_FLAGS) as (keyof Timeouts)[]) {
+    const flag = argv[TIMEOUT_FLAGS[which]];
+    const { env: name } = TIMEOUT_SETTINGS[which];
+    const text = flag ?? env[name];
+    if (text !== undefined && text !== '') {
+      timeouts[which] = parseDuration(text, flag !== undefined ? `--${TIMEOUT_FLAGS[which]}` : name);
+    }
+  }
+  return timeouts;
 }
 
 export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
@@ -36,7 +68,26 @@ export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
       describe: 'directory of per-registry CA and client certificates',
       global: true,
     })
-    .option('authfile', { type: 'string', describe: 'registry credentials file', global: true }) as Argv<
-    T & GlobalOptions
-  >;
+    .option('authfile', { type: 'string', describe: 'registry credentials file', global: true })
+    .option('connect-timeout', {
+      type: 'string',
+      describe: 'registry connection deadline, e.g. 30s (default 30s; env KIMG_CONNECT_TIMEOUT)',
+      global: true,
+    })
+    .option('response-timeout', {
+      type: 'string',
+      describe: 'wait for response headers at most this long (default 60s; env KIMG_RESPONSE_TIMEOUT)',
+      global: true,
+    })
+    .option('idle-timeout', {
+      type: 'string',
+      describe: 'a response body silent this long has stalled (default 60s; env KIMG_IDLE_TIMEOUT)',
+      global: true,
+    })
+    .option('request-timeout', {
+      type: 'string',
+      describe:
+        'a manifest, tags page or token must arrive whole within this (default 2m; env KIMG_REQUEST_TIMEOUT)',
+      global: true,
+    }) as Argv<T & GlobalOptions>;
 }

@@ -41,7 +41,8 @@ export type ErrorCode =
   | 'AUTH_FILE_INVALID'
   | 'CREDENTIAL_HELPER_NOT_FOUND'
   | 'CREDENTIAL_HELPER_FAILED'
-  | 'TLS_CONFIG_INVALID';
+  | 'TLS_CONFIG_INVALID'
+  | 'TIMEOUT';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

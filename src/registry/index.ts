@@ -19,4 +19,5 @@ export * from './http/limiter';
 export * from './http/redact';
 export * from './http/redirect';
 export * from './http/retry-after';
+export * from './http/timeouts';
 export type { HttpEvent } from './http/transport';

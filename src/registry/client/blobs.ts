@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
 import type { Descriptor } from '../../manifest/descriptor';
 import { discard } from '../http/body';
-import { networkError } from '../http/network-errors';
 import { header, type HttpResponse } from '../http/transport';
 import { label, paths, scopesWith, type RepositoryContext } from './context';
 import { ResumableBlobBody, type Reopened } from './resumable-body';
@@ -103,7 +102,7 @@ export async function fetchBlob(
     {
       reopen,
       maxStalls: ctx.retry.maxAttempts,
-      describe: (err) => networkError(err, 'GET', first.url),
+      describe: first.describeError,
       ...(signal && { signal }),
     },
   );

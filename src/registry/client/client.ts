@@ -5,6 +5,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/backoff';
 import { Dispatchers, systemTls } from '../http/dispatchers';
 import { HostBackoff } from '../http/host-backoff';
 import { DEFAULT_CONCURRENCY_PER_HOST, HostLimiter } from '../http/limiter';
+import { DEFAULT_TIMEOUTS } from '../http/timeouts';
 import { HttpTransport } from '../http/transport';
 import { discard } from '../http/body';
 import { loopbackHttpAllowed, type RegistryClientOptions } from './options';
@@ -28,12 +29,14 @@ export class RegistryClient {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY_PER_HOST;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     // Both lanes of the limiter must fit in the pool, or small requests would queue behind blobs in undici.
-    this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2);
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2, timeouts);
     this.transport = new HttpTransport({
       dispatchers: this.dispatchers,
       limiter: new HostLimiter(concurrency),
       backoff: new HostBackoff(),
       retry: this.retry,
+      timeouts,
       onEvent: options.onEvent,
     });
     this.tokens = options.tokenCache ?? new TokenCache();

@@ -71,7 +71,10 @@ async function viaApi(
       .split(',')
       .map((s) => s.trim())
       .includes('artifactType');
-    const index = parseIndex(await readLimited(response.body, MAX_MANIFEST_BYTES, what), what);
+    const index = parseIndex(
+      await readLimited(response.body, MAX_MANIFEST_BYTES, what, { describe: response.describeError }),
+      what,
+    );
     all.push(...(filtered ? index.manifests : byType(index.manifests, artifactType)));
     if (!next) break;
     path = next;

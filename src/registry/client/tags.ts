@@ -37,7 +37,9 @@ async function* pages(
       signal: options.signal,
     });
     const next = nextLink(response.headers.link, response.url);
-    const body = await readLimited(response.body, MAX_MANIFEST_BYTES, `${what}: a page`);
+    const body = await readLimited(response.body, MAX_MANIFEST_BYTES, `${what}: a page`, {
+      describe: response.describeError,
+    });
     let names: unknown;
     try {
       names = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[key];

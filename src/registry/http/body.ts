@@ -22,7 +22,7 @@ export async function readLimited(
   body: Readable,
   limit: number,
   what: string,
-  options: { truncate?: boolean } = {},
+  options: { truncate?: boolean; describe?: (err: unknown) => Error } = {},
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -44,6 +44,9 @@ export async function readLimited(
       chunks.push(buffer);
       total += buffer.length;
     }
+  } catch (err) {
+    // A dropped or stalled body is the request's failure (one line naming it), not a crash.
+    throw options.describe && !(err instanceof KimgError) ? options.describe(err) : err;
   } finally {
     body.destroy();
   }
