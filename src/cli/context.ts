@@ -3,7 +3,7 @@ import { defaultStoreRoot, LayoutPaths } from '../store/paths';
 import type { OpenContext } from '../transport/open';
 import type { RegistryFlags } from '../transport/registry';
 import { createOutput, type Output } from './output';
-import { registryTimeouts, type GlobalOptions } from './global-options';
+import { registryListing, registryTimeouts, type GlobalOptions } from './global-options';
 
 /** What every command gets: where the store is and how to print. Built once from the global flags. */
 export interface CommandContext {
@@ -24,6 +24,7 @@ export function createContext(argv: GlobalOptions): CommandContext {
     ...(argv['cert-dir'] !== undefined && { certDir: argv['cert-dir'] }),
     ...(argv['tls-verify'] !== undefined && { tlsVerify: argv['tls-verify'] }),
     timeouts: registryTimeouts(argv),
+    listing: registryListing(argv),
   };
   const debug = argv.debug === true;
   let client: Promise<RegistryClient> | undefined;

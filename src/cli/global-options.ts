@@ -1,4 +1,6 @@
 import type { Argv } from 'yargs';
+import { KimgError } from '../errors';
+import { LISTING_SETTINGS, type ListingLimits } from '../registry/client/pagination';
 import { parseDuration, TIMEOUT_SETTINGS, type Timeouts } from '../registry/http/timeouts';
 
 /** DESIGN.md "CLI contract", global flags. Registry flags (--tls-verify, --cert-dir, --authfile) are parsed
@@ -15,6 +17,8 @@ export interface GlobalOptions {
   'response-timeout'?: string;
   'idle-timeout'?: string;
   'request-timeout'?: string;
+  'max-list-pages'?: number;
+  'max-list-entries'?: number;
 }
 
 const TIMEOUT_FLAGS = {
@@ -42,6 +46,33 @@ export function registryTimeouts(
     }
   }
   return timeouts;
+}
+
+const LISTING_FLAGS = {
+  maxPages: 'max-list-pages',
+  maxEntries: 'max-list-entries',
+} as const satisfies Record<keyof ListingLimits, keyof GlobalOptions>;
+
+/** Bounds on tags, catalog and referrers listings from `--max-list-pages` … or `KIMG_MAX_LIST_PAGES` …. */
+export function registryListing(
+  argv: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Partial<ListingLimits> {
+  const limits: Partial<ListingLimits> = {};
+  for (const which of Object.keys(LISTING_FLAGS) as (keyof ListingLimits)[]) {
+    const flag = argv[LISTING_FLAGS[which]];
+    const { env: name } = LISTING_SETTINGS[which];
+    const value = flag ?? (env[name] ? Number(env[name]) : undefined);
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new KimgError(
+        'INVALID_ARGUMENT',
+        `${flag !== undefined ? `--${LISTING_FLAGS[which]}` : name}: "${flag ?? env[name]}" is not a positive whole number`,
+      );
+    }
+    limits[which] = value;
+  }
+  return limits;
 }
 
 export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
@@ -88,6 +119,16 @@ export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
       type: 'string',
       describe:
         'a manifest, tags page or token must arrive whole within this (default 2m; env KIMG_REQUEST_TIMEOUT)',
+      global: true,
+    })
+    .option('max-list-pages', {
+      type: 'number',
+      describe: 'read at most this many pages of a tags/catalog/referrers listing (default 10000)',
+      global: true,
+    })
+    .option('max-list-entries', {
+      type: 'number',
+      describe: 'accept at most this many names in a tags/catalog/referrers listing (default 500000)',
       global: true,
     }) as Argv<T & GlobalOptions>;
 }

@@ -7,6 +7,7 @@ export { referrersTag, referrerDescriptor } from './client/referrers';
 export * from './client/client';
 export * from './client/manifests';
 export * from './client/options';
+export { DEFAULT_LISTING_LIMITS, LISTING_SETTINGS, type ListingLimits } from './client/pagination';
 export * from './client/repository';
 export * from './client/session';
 export * from './client/tags';

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { kimg, kimgOk, makeTempDir, removeTempDirs, treeHash, type RunResult } from '../harness';
+import {
+  kimg,
+  kimgOk,
+  makeTempDir,
+  removeTempDirs,
+  REPO_ROOT,
+  run,
+  treeHash,
+  type RunResult,
+} from '../harness';
 import {
   isLayerGet,
   layerHead,
@@ -215,5 +224,81 @@ describe('deadlines (class 2)', () => {
     const result = await kimg(['--connect-timeout', 'soon', 'pull', registry.reference], { root });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--connect-timeout: "soon" is not a duration');
+  });
+});
+
+describe('listings that never end (class 3)', () => {
+  /** Every tags page links to a new page, each holding 1,000 tags of 100 characters. */
+  const endlessTags: Script = (req, reply) => {
+    if (!req.path.includes('/tags/list')) return false;
+    const page = Number(new URL(req.path, 'http://x').searchParams.get('page') ?? 0);
+    const tags = Array.from({ length: 1000 }, (_, i) => `p${page}-${i}-`.padEnd(100, 'x'));
+    const link = `</v2/hostile/image/tags/list?n=1000&page=${page + 1}>; rel="next"`;
+    reply.send(
+      200,
+      { 'content-type': 'application/json', link },
+      JSON.stringify({ name: 'hostile/image', tags }),
+    );
+    return true;
+  };
+
+  it('a Link: rel="next" that keeps going stops at --max-list-pages', async () => {
+    const root = await makeTempDir('kimg-root-');
+    registry.setScript(endlessTags);
+    const { result, seconds } = await timed(
+      ['--max-list-pages', '50', 'tags', `docker://${registry.host}/hostile/image`],
+      root,
+    );
+    expectOneErrorLine(
+      result,
+      /listing tags of 127\.0\.0\.1:\d+\/hostile\/image: the registry lists more than 50 pages/,
+    );
+    expect(result.stderr).toContain('--max-list-pages (or KIMG_MAX_LIST_PAGES)');
+    expect(registry.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(50);
+    expect(seconds).toBeLessThan(10);
+  });
+
+  it('with the default bounds, the entry cap stops it with bounded memory (peak RSS)', async () => {
+    const root = await makeTempDir('kimg-root-');
+    registry.setScript(endlessTags);
+    const started = Date.now();
+    const result = await run(
+      '/usr/bin/time',
+      [
+        '-v',
+        process.execPath,
+        join(REPO_ROOT, 'bin', 'kimg'),
+        'tags',
+        `docker://${registry.host}/hostile/image`,
+      ],
+      { env: { ...process.env, KIMG_ROOT: root } },
+    );
+    expectOneErrorLine(result, /the registry lists more than 500000 entries/);
+    expect(result.stderr).toContain('--max-list-entries (or KIMG_MAX_LIST_ENTRIES)');
+    const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]);
+    // 500,000 names of 100 characters: ~50 MB of strings, not gigabytes.
+    expect(peakKb).toBeGreaterThan(0);
+    expect(peakKb).toBeLessThan(400 * 1024);
+    expect((Date.now() - started) / 1000).toBeLessThan(30);
+  });
+
+  it('a Link back to a page already read is a loop, reported (env bound on entries applies too)', async () => {
+    const root = await makeTempDir('kimg-root-');
+    registry.setScript((req, reply) => {
+      if (!req.path.includes('/tags/list')) return false;
+      const link = '</v2/hostile/image/tags/list?n=1000>; rel="next"';
+      reply.send(200, { 'content-type': 'application/json', link }, '{"tags":["a","b"]}');
+      return true;
+    });
+    const looped = await timed(['tags', `docker://${registry.host}/hostile/image`], root);
+    expectOneErrorLine(
+      looped.result,
+      /next-page link leads back to http:\/\/127\.0\.0\.1:\d+\/v2\/hostile\/image\/tags\/list\?n=1000, a page already read/,
+    );
+    const capped = await timed(['tags', `docker://${registry.host}/hostile/image`], root, {
+      KIMG_MAX_LIST_ENTRIES: '1',
+    });
+    expectOneErrorLine(capped.result, /the registry lists more than 1 entries/);
+    expect(capped.result.stderr).toContain('--max-list-entries (or KIMG_MAX_LIST_ENTRIES)');
   });
 });

@@ -11,6 +11,7 @@ import { discard } from '../http/body';
 import { loopbackHttpAllowed, type RegistryClientOptions } from './options';
 import { Repository } from './repository';
 import { apiHost, RegistrySession } from './session';
+import { DEFAULT_LISTING_LIMITS, type ListingLimits } from './pagination';
 import { listRepositories, type ListOptions } from './tags';
 
 /**
@@ -24,10 +25,12 @@ export class RegistryClient {
   private readonly transport: HttpTransport;
   private readonly tokens: TokenCache;
   private readonly retry: RetryPolicy;
+  private readonly listing: ListingLimits;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY_PER_HOST;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.listing = { ...DEFAULT_LISTING_LIMITS, ...options.listing };
     // Both lanes of the limiter must fit in the pool, or small requests would queue behind blobs in undici.
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2, timeouts);
@@ -98,12 +101,13 @@ export class RegistryClient {
       scopes: [repositoryScope(name, options.push ? ['pull', 'push'] : ['pull'])],
       settings: this.options.registries?.[domain] ?? this.options.registries?.[apiHost(domain)] ?? {},
       retry: this.retry,
+      listing: this.listing,
     });
   }
 
   /** `GET /v2/_catalog` with `n` + `Link` pagination (a distribution extension; many registries refuse it). */
   catalog(domain: string, options: ListOptions = {}): Promise<string[]> {
-    return listRepositories(this.session(domain), options);
+    return listRepositories(this.session(domain), { ...options, limits: this.listing });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { RetryPolicy } from '../http/backoff';
 import type { RegistrySettings } from './options';
+import type { ListingLimits } from './pagination';
 import type { RegistrySession } from './session';
 
 /** What every repository operation needs: the host session, the repository name and the scopes to ask for. */
@@ -13,6 +14,8 @@ export interface RepositoryContext {
   scopes: string[];
   settings: RegistrySettings;
   retry: RetryPolicy;
+  /** Pages and entries of tags and referrers listings (pagination.ts); default DEFAULT_LISTING_LIMITS. */
+  listing?: ListingLimits;
 }
 
 /** `domain/name` for messages. */

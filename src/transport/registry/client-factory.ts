@@ -1,4 +1,9 @@
-import { RegistryClient, type RegistryClientOptions, type Timeouts } from '../../registry';
+import {
+  RegistryClient,
+  type ListingLimits,
+  type RegistryClientOptions,
+  type Timeouts,
+} from '../../registry';
 import { createCredentialStore } from '../../registry/credentials';
 import { registryScheme, resolveTlsConfig } from '../../registry/tls';
 
@@ -14,6 +19,8 @@ export interface RegistryFlags {
   insecureRegistries?: readonly string[];
   /** `--connect-timeout`, `--response-timeout`, `--idle-timeout`, `--request-timeout` (or their env). */
   timeouts?: Partial<Timeouts>;
+  /** `--max-list-pages`, `--max-list-entries` (or their env). */
+  listing?: Partial<ListingLimits>;
 }
 
 /**
@@ -31,6 +38,7 @@ export function createRegistryClient(
     credentials: (place) => store.get(place), // `host` or `host/namespace/repo` (auth.json namespace keys)
     ...extra,
     ...(flags.timeouts && { timeouts: { ...flags.timeouts, ...extra.timeouts } }),
+    ...(flags.listing && { listing: { ...flags.listing, ...extra.listing } }),
     // Asked once per origin: the client keeps one connection pool per origin.
     tls: (host) => resolveTlsConfig(host, { certDir: flags.certDir, tlsVerify: flags.tlsVerify }),
     scheme: (host) =>
