@@ -302,3 +302,26 @@ describe('listings that never end (class 3)', () => {
     expect(capped.result.stderr).toContain('--max-list-entries (or KIMG_MAX_LIST_ENTRIES)');
   });
 });
+
+describe('credentials in references (class 4)', () => {
+  it('docker://user:password@host/repo:tag is refused and the password never printed, with --debug too', async () => {
+    const { root, before } = await storeWithImage();
+    const secret = 's3cretpw';
+    const withPassword = `docker://user:${secret}@${registry.host}/hostile/image`;
+    for (const args of [
+      ['pull', `${withPassword}:1`],
+      ['--debug', 'pull', `${withPassword}:1`],
+      ['copy', `${withPassword}:1`, `oci:${root}/out:x`],
+      ['--debug', 'inspect', `${withPassword}:1`],
+      ['tags', withPassword],
+    ]) {
+      const result = await kimg(args, { root });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`invalid reference "REDACTED@${registry.host}/hostile/image`);
+      expect(result.stderr + result.stdout).not.toContain(secret);
+    }
+    // Nothing was asked of the registry, nothing written.
+    expect(registry.requests).toHaveLength(0);
+    expect(await treeHash(root)).toBe(before);
+  });
+});
