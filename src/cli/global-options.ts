@@ -21,58 +21,40 @@ export interface GlobalOptions {
   'max-list-entries'?: number;
 }
 
-const TIMEOUT_FLAGS = {
-  connectMs: 'connect-timeout',
-  responseMs: 'response-timeout',
-  idleMs: 'idle-timeout',
-  requestMs: 'request-timeout',
-} as const satisfies Record<keyof Timeouts, keyof GlobalOptions>;
-
-/**
- * Registry deadlines from `--connect-timeout` … or `KIMG_CONNECT_TIMEOUT` … (the flag wins); unset ones keep
- * the defaults of src/registry/http/timeouts.ts. A value that is not a duration is a usage error.
- */
-export function registryTimeouts(
+/** `--flag VALUE` or its environment variable (the flag wins), parsed; settings given neither are left out. */
+function flagsOrEnv<K extends string>(
   argv: GlobalOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): Partial<Timeouts> {
-  const timeouts: Partial<Timeouts> = {};
-  for (const which of Object.keys(TIMEOUT_FLAGS) as (keyof Timeouts)[]) {
-    const flag = argv[TIMEOUT_FLAGS[which]];
-    const { env: name } = TIMEOUT_SETTINGS[which];
-    const text = flag ?? env[name];
-    if (text !== undefined && text !== '') {
-      timeouts[which] = parseDuration(text, flag !== undefined ? `--${TIMEOUT_FLAGS[which]}` : name);
-    }
+  settings: Readonly<Record<K, { flag: string; env: string }>>,
+  env: NodeJS.ProcessEnv,
+  parse: (text: string, setting: string) => number,
+): Partial<Record<K, number>> {
+  const values: Partial<Record<K, number>> = {};
+  for (const which of Object.keys(settings) as K[]) {
+    const { flag, env: name } = settings[which];
+    const given = (argv as Record<string, unknown>)[flag.slice('--'.length)];
+    const text = given !== undefined ? String(given) : env[name];
+    if (text !== undefined && text !== '') values[which] = parse(text, given !== undefined ? flag : name);
   }
-  return timeouts;
+  return values;
 }
 
-const LISTING_FLAGS = {
-  maxPages: 'max-list-pages',
-  maxEntries: 'max-list-entries',
-} as const satisfies Record<keyof ListingLimits, keyof GlobalOptions>;
+/**
+ * Registry deadlines from `--connect-timeout` … or `KIMG_CONNECT_TIMEOUT` …; unset ones keep the defaults of
+ * src/registry/http/timeouts.ts. A value that is not a duration is a usage error.
+ */
+export function registryTimeouts(argv: GlobalOptions, env = process.env): Partial<Timeouts> {
+  return flagsOrEnv(argv, TIMEOUT_SETTINGS, env, parseDuration);
+}
 
 /** Bounds on tags, catalog and referrers listings from `--max-list-pages` … or `KIMG_MAX_LIST_PAGES` …. */
-export function registryListing(
-  argv: GlobalOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): Partial<ListingLimits> {
-  const limits: Partial<ListingLimits> = {};
-  for (const which of Object.keys(LISTING_FLAGS) as (keyof ListingLimits)[]) {
-    const flag = argv[LISTING_FLAGS[which]];
-    const { env: name } = LISTING_SETTINGS[which];
-    const value = flag ?? (env[name] ? Number(env[name]) : undefined);
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new KimgError(
-        'INVALID_ARGUMENT',
-        `${flag !== undefined ? `--${LISTING_FLAGS[which]}` : name}: "${flag ?? env[name]}" is not a positive whole number`,
-      );
+export function registryListing(argv: GlobalOptions, env = process.env): Partial<ListingLimits> {
+  return flagsOrEnv(argv, LISTING_SETTINGS, env, (text, setting) => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
+      throw new KimgError('INVALID_ARGUMENT', `${setting}: "${text}" is not a positive whole number`);
     }
-    limits[which] = value;
-  }
-  return limits;
+    return value;
+  });
 }
 
 export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {

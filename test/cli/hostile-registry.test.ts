@@ -34,10 +34,7 @@ afterAll(async () => {
   await registry?.stop();
   await removeTempDirs();
 });
-beforeEach(() => {
-  registry.setScript(undefined);
-  registry.requests.length = 0;
-});
+beforeEach(() => registry.reset());
 
 /** A store that already holds an image (so "unchanged" means something), and its tree hash. */
 async function storeWithImage(): Promise<{ root: string; before: string }> {

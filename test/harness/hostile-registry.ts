@@ -50,6 +50,8 @@ export interface HostileRegistry {
   /** Every request in arrival order. */
   requests: HostileRequest[];
   setScript(script: Script | undefined): void;
+  /** No script, no requests recorded: between tests. */
+  reset(): void;
   /** Answers a blob GET normally (honours `Range: bytes=N-`). */
   serveBlob(req: HostileRequest, reply: Reply): void;
   stop(): Promise<void>;
@@ -138,6 +140,10 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
     requests,
     setScript: (next) => {
       script = next;
+    },
+    reset: () => {
+      script = undefined;
+      requests.length = 0;
     },
     serveBlob,
     stop: async () => {

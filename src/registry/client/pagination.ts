@@ -11,12 +11,11 @@ import { redactUrl } from '../http/redact';
 export function nextLink(header: string | string[] | undefined, requestUrl: URL): URL | undefined {
   const values = Array.isArray(header) ? header : header === undefined ? [] : [header];
   for (const value of values) {
-    for (const match of value.matchAll(/<([^>]*)>\s*((?:;\s*[^;,]+)*)/g)) {
-      const params = match[2] ?? '';
-      if (!/;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?/i.test(params)) continue;
+    for (const link of links(value)) {
+      if (!isNext(link.params)) continue;
       let target: URL;
       try {
-        target = new URL(match[1] ?? '', requestUrl);
+        target = new URL(link.target, requestUrl);
       } catch {
         return undefined;
       }
@@ -31,6 +30,36 @@ export function nextLink(header: string | string[] | undefined, requestUrl: URL)
     }
   }
   return undefined;
+}
+
+/**
+ * The `<target>; params` items of one Link value, found with indexOf only: the header is the registry's to
+ * write (up to undici's 16 KiB), and the regular expressions used before took 0.7 s on a crafted one.
+ */
+function* links(value: string): Generator<{ target: string; params: string }> {
+  for (let open = value.indexOf('<'); open !== -1;) {
+    const close = value.indexOf('>', open + 1);
+    if (close === -1) return;
+    const following = value.indexOf('<', close + 1);
+    const params = value.slice(close + 1, following === -1 ? undefined : following);
+    yield { target: value.slice(open + 1, close), params };
+    open = following;
+  }
+}
+
+/** `; rel="next"` or `; rel="prev next"` (RFC 8288 §3.3: rel is a space-separated list) among `params`. */
+function isNext(params: string): boolean {
+  for (const param of params.split(';')) {
+    const eq = param.indexOf('=');
+    if (eq === -1 || param.slice(0, eq).trim().toLowerCase() !== 'rel') continue;
+    const rel = param
+      .slice(eq + 1)
+      .replace(/,\s*$/, '')
+      .trim()
+      .replace(/^"|"$/g, '');
+    if (rel.toLowerCase().split(/\s+/).includes('next')) return true;
+  }
+  return false;
 }
 
 /**

@@ -30,6 +30,13 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
   requestMs: 120_000,
 };
 
+/**
+ * After the last byte of an upload, a registry may still move the blob within its storage before it answers
+ * (distribution on S3 copies the upload into place: minutes for a multi-GB layer). Uploads wait for their
+ * response headers this many times the response timeout.
+ */
+export const UPLOAD_RESPONSE_FACTOR = 10;
+
 /** The flag and environment variable that set each timeout (named in the errors that hit them). */
 export const TIMEOUT_SETTINGS: Readonly<Record<keyof Timeouts, { flag: string; env: string }>> = {
   connectMs: { flag: '--connect-timeout', env: 'KIMG_CONNECT_TIMEOUT' },

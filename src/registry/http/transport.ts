@@ -19,7 +19,7 @@ import { redactUrl } from './redact';
 import { isRedirect, nextRedirect } from './redirect';
 import { RequestDeadline } from './request-deadline';
 import { abortError } from './sleep';
-import { DEFAULT_TIMEOUTS, type Timeouts } from './timeouts';
+import { DEFAULT_TIMEOUTS, UPLOAD_RESPONSE_FACTOR, type Timeouts } from './timeouts';
 
 export interface HttpRequest {
   method: string;
@@ -110,6 +110,10 @@ export class HttpTransport {
       // Small documents must arrive whole in time; blobs may take hours and resume after a stall instead.
       const deadline =
         req.lane === 'small' ? new RequestDeadline(this.timeouts.requestMs, method, url, signal) : undefined;
+      const timeouts =
+        withBody && req.lane === 'blob'
+          ? { ...this.timeouts, responseMs: this.timeouts.responseMs * UPLOAD_RESPONSE_FACTOR }
+          : this.timeouts;
       let response: Awaited<ReturnType<typeof requestOn>>;
       try {
         response = await requestOn(await this.parts.dispatchers.for(url), url, {
@@ -117,6 +121,7 @@ export class HttpTransport {
           headers: sent,
           body: withBody ? await openBody(req.body) : undefined,
           signal: deadline?.signal ?? signal,
+          headersTimeout: timeouts.responseMs,
         });
       } catch (err) {
         release();
@@ -142,7 +147,7 @@ export class HttpTransport {
           continue;
         }
         this.emit({ method, url, attempt, error: String((err as Error).message) });
-        throw networkError(err, method, url, this.timeouts);
+        throw networkError(err, method, url, timeouts);
       }
       const { statusCode: status, headers } = response;
       deadline?.until(response.body);

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { MediaType } from '../../src/manifest/media-types';
+import { nextLink } from '../../src/registry/client/pagination';
+import { removeTempDirs } from '../harness';
+import { startHostileRegistry, type HostileRegistry } from '../harness/hostile-registry';
+import { readStream, testClient } from './helpers';
+
+// Issue 9, registry client: the library-level side of test/cli/hostile-registry.test.ts (deadlines and bounds
+// as RegistryClient options, referrers and catalog listings, a crafted Link header).
+let registry: HostileRegistry;
+beforeAll(async () => {
+  registry = await startHostileRegistry();
+});
+afterAll(async () => {
+  await registry?.stop();
+  await removeTempDirs();
+});
+beforeEach(() => registry.reset());
+
+const REPO = 'hostile/image';
+
+describe('listing bounds', () => {
+  it('referrers pages that never end stop at maxPages; a loop is refused', async () => {
+    registry.setScript((req, reply) => {
+      if (!req.path.includes('/referrers/')) return false;
+      const page = Number(new URL(req.path, 'http://x').searchParams.get('page') ?? 0);
+      const next = req.path.includes('loop') ? req.path : `${req.path.split('?')[0]}?page=${page + 1}`;
+      const manifests = [{ mediaType: MediaType.OciManifest, digest: `sha256:${'1'.repeat(64)}`, size: 1 }];
+      reply.send(
+        200,
+        { 'content-type': MediaType.OciIndex, link: `<${next}>; rel="next"` },
+        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }),
+      );
+      return true;
+    });
+    const { client } = testClient({ scheme: () => 'http', listing: { maxPages: 7 } });
+    try {
+      await expect(
+        client.repository(registry.host, REPO).referrers(registry.image.manifestDigest),
+      ).rejects.toMatchObject({
+        code: 'SIZE_LIMIT',
+        message: expect.stringContaining('more than 7 pages'),
+        hint: expect.stringContaining('--max-list-pages (or KIMG_MAX_LIST_PAGES)'),
+      });
+      expect(registry.requests.filter((r) => r.path.includes('/referrers/'))).toHaveLength(7);
+      await expect(
+        client
+          .repository(registry.host, REPO)
+          .referrers(registry.image.manifestDigest, { artifactType: 'loop' }),
+      ).rejects.toMatchObject({
+        code: 'REGISTRY_ERROR',
+        message: expect.stringContaining('a page already read'),
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the catalog is bounded by maxEntries', async () => {
+    registry.setScript((req, reply) => {
+      if (!req.path.startsWith('/v2/_catalog')) return false;
+      const page = Number(new URL(req.path, 'http://x').searchParams.get('page') ?? 0);
+      const repositories = Array.from({ length: 10 }, (_, i) => `r${page}/n${i}`);
+      reply.send(
+        200,
+        { link: `</v2/_catalog?page=${page + 1}>; rel="next"` },
+        JSON.stringify({ repositories }),
+      );
+      return true;
+    });
+    const { client } = testClient({ scheme: () => 'http', listing: { maxEntries: 25 } });
+    try {
+      await expect(client.catalog(registry.host)).rejects.toMatchObject({
+        code: 'SIZE_LIMIT',
+        message: expect.stringContaining('more than 25 entries'),
+      });
+      expect(registry.requests.filter((r) => r.path.startsWith('/v2/_catalog'))).toHaveLength(3);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reads a crafted 16 KiB Link header in linear time; rel lists and quoting as RFC 8288 allows', () => {
+    const base = new URL('http://r.example/v2/a/tags/list');
+    const started = Date.now();
+    expect(nextLink(`<a>; rel=${' '.repeat(16_000)}x`, base)).toBeUndefined();
+    expect(nextLink('<'.repeat(16_000), base)).toBeUndefined();
+    expect(nextLink(`<x>;${' rel="a";'.repeat(1_500)}`, base)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(nextLink('</n>; rel="prev next"', base)?.pathname).toBe('/n');
+    expect(nextLink('</n>;REL = next', base)?.pathname).toBe('/n');
+    expect(nextLink('</p>; rel="nextish"', base)).toBeUndefined();
+  });
+});
+
+describe('deadlines (library options)', () => {
+  it('a token, manifest or tags page trickling bytes fails at requestMs, naming the URL', async () => {
+    registry.setScript((req, reply) => {
+      if (!req.path.includes('/tags/list')) return false;
+      reply.raw(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"tags":[',
+      );
+      const timer = setInterval(() => (reply.closed ? clearInterval(timer) : reply.raw('"')), 100);
+      return true;
+    });
+    const { client } = testClient({ scheme: () => 'http', timeouts: { requestMs: 800, idleMs: 5_000 } });
+    const started = Date.now();
+    try {
+      await expect(client.repository(registry.host, REPO).listTags()).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        message: expect.stringMatching(
+          /^GET http:\/\/127\.0\.0\.1:\d+\/v2\/hostile\/image\/tags\/list\?n=1000: not complete within 800 ms$/,
+        ),
+      });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a blob that stalls once resumes at the byte where it stopped after idleMs', async () => {
+    let first = true;
+    registry.setScript((req, reply, r) => {
+      if (!req.path.includes(`/blobs/${r.layer.digest}`) || !first) return false;
+      first = false;
+      reply.raw(`HTTP/1.1 200 OK\r\ncontent-length: ${r.layer.bytes.length}\r\n\r\n`);
+      reply.raw(r.layer.bytes.subarray(0, 5000));
+      return true;
+    });
+    const { client } = testClient({ scheme: () => 'http', timeouts: { idleMs: 500 } });
+    try {
+      const desc = {
+        mediaType: MediaType.OciLayer,
+        digest: registry.layer.digest,
+        size: registry.layer.bytes.length,
+      };
+      const bytes = await readStream(await client.repository(registry.host, REPO).fetchBlob(desc));
+      expect(bytes.equals(registry.layer.bytes)).toBe(true);
+      expect(registry.requests.filter((r) => r.path.includes('/blobs/')).map((r) => r.headers.range)).toEqual(
+        [undefined, 'bytes=5000-'],
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
