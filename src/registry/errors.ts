@@ -125,6 +125,7 @@ export async function errorFromResponse(
   response: HttpResponse,
   context: ErrorContext,
 ): Promise<RegistryError> {
+  // A body that trickles is ended by the transport's deadline on non-2xx bodies (then reported without it).
   const body = await readLimited(response.body, MAX_ERROR_BODY_BYTES, 'error body', { truncate: true }).catch(
     () => Buffer.alloc(0),
   );

@@ -84,7 +84,7 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
   const sockets = new Set<Socket>();
 
   const serveBlob = (req: HostileRequest, reply: Reply): void => {
-    const digest = decodeURIComponent(req.path.split('/blobs/')[1] ?? '');
+    const digest = decodeURIComponent(req.path.split('?')[0]?.split('/blobs/')[1] ?? '');
     const bytes = blobs.get(digest);
     if (!bytes)
       return reply.send(404, { 'content-type': 'application/json' }, '{"errors":[{"code":"BLOB_UNKNOWN"}]}');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { MediaType } from '../../src/manifest/media-types';
 import { nextLink } from '../../src/registry/client/pagination';
 import { removeTempDirs } from '../harness';
-import { startHostileRegistry, type HostileRegistry } from '../harness/hostile-registry';
+import { startHostileRegistry, type HostileRegistry, type Reply } from '../harness/hostile-registry';
 import { readStream, testClient } from './helpers';
 
 // Issue 9, registry client: the library-level side of test/cli/hostile-registry.test.ts (deadlines and bounds
@@ -139,6 +139,53 @@ describe('deadlines (library options)', () => {
       expect(registry.requests.filter((r) => r.path.includes('/blobs/')).map((r) => r.headers.range)).toEqual(
         [undefined, 'bytes=5000-'],
       );
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('bodies nobody should wait for on the blob lane', () => {
+  const trickle = (reply: Reply, head: string) => {
+    reply.raw(head);
+    const timer = setInterval(() => (reply.closed ? clearInterval(timer) : reply.raw(' ')), 100);
+  };
+  const layerDesc = () => ({
+    mediaType: MediaType.OciLayer,
+    digest: registry.layer.digest,
+    size: registry.layer.bytes.length,
+  });
+
+  it('an error body that trickles is cut at requestMs and the status reported', async () => {
+    registry.setScript((req, reply, r) => {
+      if (!req.path.includes(`/blobs/${r.layer.digest}`)) return false;
+      trickle(reply, 'HTTP/1.1 404 X\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n');
+      return true;
+    });
+    const { client } = testClient({ scheme: () => 'http', timeouts: { requestMs: 700 } });
+    const started = Date.now();
+    try {
+      await expect(client.repository(registry.host, REPO).fetchBlob(layerDesc())).rejects.toMatchObject({
+        code: 'BLOB_UNKNOWN',
+      });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a redirect whose body trickles is followed after at most a second', async () => {
+    registry.setScript((req, reply, r) => {
+      if (!req.path.includes(`/blobs/${r.layer.digest}`) || req.path.includes('?moved')) return false;
+      trickle(reply, `HTTP/1.1 307 X\r\nlocation: ${req.path}?moved\r\ncontent-length: 100000\r\n\r\n`);
+      return true;
+    });
+    const { client } = testClient({ scheme: () => 'http' });
+    const started = Date.now();
+    try {
+      const bytes = await readStream(await client.repository(registry.host, REPO).fetchBlob(layerDesc()));
+      expect(bytes.equals(registry.layer.bytes)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       await client.close();
     }

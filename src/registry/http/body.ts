@@ -53,12 +53,22 @@ export async function readLimited(
   return Buffer.concat(chunks, total);
 }
 
+/**
+ * How long a body we throw away may take to arrive before its connection is dropped instead of reused: a
+ * redirect or retry response whose body trickles must not hold the request (blob requests have no other
+ * deadline that would end it).
+ */
+const DISCARD_WAIT_MS = 1000;
+
 /** Throws away a response body we do not need, keeping the connection reusable when it is small. */
 export async function discard(body: Readable): Promise<void> {
-  const dump = (body as Readable & { dump?: (opts?: { limit: number }) => Promise<void> }).dump;
+  const dump = (
+    body as Readable & { dump?: (opts?: { limit: number; signal?: AbortSignal }) => Promise<void> }
+  ).dump;
   try {
-    if (typeof dump === 'function') await dump.call(body, { limit: 128 * 1024 });
-    else body.destroy();
+    if (typeof dump === 'function') {
+      await dump.call(body, { limit: 128 * 1024, signal: AbortSignal.timeout(DISCARD_WAIT_MS) });
+    } else body.destroy();
   } catch {
     body.destroy();
   }

@@ -13,18 +13,19 @@ import { formatDuration, timeoutHint } from './timeouts';
 export class RequestDeadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
+  private body: Readable | undefined;
   /** The caller's signal and the deadline: what the request is sent with. */
   readonly signal: AbortSignal;
 
   constructor(ms: number, method: string, url: URL, outer: AbortSignal | undefined) {
     this.timer = setTimeout(() => {
-      this.controller.abort(
-        new KimgError(
-          'TIMEOUT',
-          `${method} ${redactUrl(url)}: not complete within ${formatDuration(ms)}`,
-          timeoutHint('requestMs'),
-        ),
+      const error = new KimgError(
+        'TIMEOUT',
+        `${method} ${redactUrl(url)}: not complete within ${formatDuration(ms)}`,
+        timeoutHint('requestMs'),
       );
+      this.controller.abort(error);
+      this.body?.destroy(error); // a body whose request was not sent with `signal` (see transport.ts)
     }, ms);
     this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
   }
@@ -36,6 +37,7 @@ export class RequestDeadline {
 
   /** Keeps running until `body` closes (read to its end, discarded or destroyed). */
   until(body: Readable): void {
+    this.body = body;
     if (body.destroyed) this.clear();
     else body.once('close', () => this.clear());
   }

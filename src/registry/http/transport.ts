@@ -108,7 +108,7 @@ export class HttpTransport {
       if (authorization) sent.authorization = authorization;
       const release = await this.parts.limiter.acquire(host, req.lane, signal);
       // Small documents must arrive whole in time; blobs may take hours and resume after a stall instead.
-      const deadline =
+      let deadline =
         req.lane === 'small' ? new RequestDeadline(this.timeouts.requestMs, method, url, signal) : undefined;
       const timeouts =
         withBody && req.lane === 'blob'
@@ -150,6 +150,10 @@ export class HttpTransport {
         throw networkError(err, method, url, timeouts);
       }
       const { statusCode: status, headers } = response;
+      // Any body but a blob lane's 2xx is a small document (an error, a redirect): it gets the deadline too.
+      if (status < 200 || status >= 300) {
+        deadline ??= new RequestDeadline(this.timeouts.requestMs, method, url, undefined);
+      }
       deadline?.until(response.body);
       if (isRedirect(status) && headers.location !== undefined) {
         this.emit({ method, url, attempt, status });
