@@ -208,11 +208,33 @@ describe('deadlines (class 2)', () => {
     const { result, seconds } = await timed(['pull', registry.reference], root, { KIMG_IDLE_TIMEOUT: '1' });
     expectOneErrorLine(
       result,
-      /GET http:\/\/127\.0\.0\.1:\d+\/v2\/hostile\/image\/blobs\/sha256:[0-9a-f]{64}: no data within 1 s/,
+      /GET http:\/\/127\.0\.0\.1:\d+\/v2\/hostile\/image\/blobs\/sha256:[0-9a-f]{64}: (no data|less than 1024 bytes) within 1 s/,
     );
     expect(result.stderr).toContain('--idle-timeout (or KIMG_IDLE_TIMEOUT)');
+    // Silence trips undici's idle timer or the low-speed check, whichever ticks first (both 1 s).
     // 1 + 5 stalled resumes of ≤ 1 s each (undici's timers tick at 1 s), plus the start of the process.
     expect(seconds).toBeLessThan(15);
+    expect(await treeHash(root)).toBe(before);
+  });
+
+  it('a blob that trickles (1 byte per 100 ms) counts as stalled and fails after its resumes', async () => {
+    const { root, before } = await storeWithImage();
+    registry.setScript((req, reply, r) => {
+      if (!isLayerGet(req, r)) return false;
+      reply.raw(layerHead(r, { 'content-length': String(layerBody().length) }));
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (reply.closed) return clearInterval(timer);
+        reply.raw(layerBody().subarray(sent, ++sent));
+      }, 100);
+      return true;
+    });
+    const { result, seconds } = await timed(['--idle-timeout', '1', 'pull', registry.reference], root);
+    expectOneErrorLine(result, /blobs\/sha256:[0-9a-f]{64}: less than 1024 bytes within 1 s/);
+    expect(result.stderr).toContain('--idle-timeout (or KIMG_IDLE_TIMEOUT)');
+    // 5 slow bodies in a row (the first and 4 re-opens), one 1 s window each.
+    expect(seconds).toBeLessThan(12);
+    expect(registry.requests.filter((r) => isLayerGet(r, registry))).toHaveLength(5);
     expect(await treeHash(root)).toBe(before);
   });
 

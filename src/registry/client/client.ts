@@ -5,7 +5,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/backoff';
 import { Dispatchers, systemTls } from '../http/dispatchers';
 import { HostBackoff } from '../http/host-backoff';
 import { DEFAULT_CONCURRENCY_PER_HOST, HostLimiter } from '../http/limiter';
-import { DEFAULT_TIMEOUTS } from '../http/timeouts';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../http/timeouts';
 import { HttpTransport } from '../http/transport';
 import { discard } from '../http/body';
 import { loopbackHttpAllowed, type RegistryClientOptions } from './options';
@@ -26,6 +26,7 @@ export class RegistryClient {
   private readonly tokens: TokenCache;
   private readonly retry: RetryPolicy;
   private readonly listing: ListingLimits;
+  private readonly timeouts: Timeouts;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY_PER_HOST;
@@ -33,6 +34,7 @@ export class RegistryClient {
     this.listing = { ...DEFAULT_LISTING_LIMITS, ...options.listing };
     // Both lanes of the limiter must fit in the pool, or small requests would queue behind blobs in undici.
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.timeouts = timeouts;
     this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2, timeouts);
     this.transport = new HttpTransport({
       dispatchers: this.dispatchers,
@@ -102,6 +104,7 @@ export class RegistryClient {
       settings: this.options.registries?.[domain] ?? this.options.registries?.[apiHost(domain)] ?? {},
       retry: this.retry,
       listing: this.listing,
+      timeouts: this.timeouts,
     });
   }
 

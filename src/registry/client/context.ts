@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '../http/backoff';
+import type { Timeouts } from '../http/timeouts';
 import type { RegistrySettings } from './options';
 import type { ListingLimits } from './pagination';
 import type { RegistrySession } from './session';
@@ -16,6 +17,8 @@ export interface RepositoryContext {
   retry: RetryPolicy;
   /** Pages and entries of tags and referrers listings (pagination.ts); default DEFAULT_LISTING_LIMITS. */
   listing?: ListingLimits;
+  /** The client's deadlines: a blob download uses `idleMs` for its low-speed check. Default DEFAULT_TIMEOUTS. */
+  timeouts?: Timeouts;
 }
 
 /** `domain/name` for messages. */
