@@ -238,6 +238,16 @@ describe('deadlines (class 2)', () => {
     expect(await treeHash(root)).toBe(before);
   });
 
+  it('a TLS handshake that never completes fails after --connect-timeout', async () => {
+    const { root, before } = await storeWithImage();
+    registry.silentOnTls = true;
+    const { result, seconds } = await timed(['--connect-timeout', '1', 'pull', registry.reference], root);
+    expectOneErrorLine(result, /GET https:\/\/127\.0\.0\.1:\d+\/v2\/: no connection within 1 s/);
+    expect(result.stderr).toContain('--connect-timeout (or KIMG_CONNECT_TIMEOUT)');
+    expect(seconds).toBeLessThan(5);
+    expect(await treeHash(root)).toBe(before);
+  });
+
   it('a timeout that is not a duration is a usage error', async () => {
     const root = await makeTempDir('kimg-root-');
     const result = await kimg(['--connect-timeout', 'soon', 'pull', registry.reference], { root });

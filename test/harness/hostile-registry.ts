@@ -52,6 +52,11 @@ export interface HostileRegistry {
   setScript(script: Script | undefined): void;
   /** No script, no requests recorded: between tests. */
   reset(): void;
+  /**
+   * A TLS ClientHello (the client tries https first on loopback) is left unanswered instead of refused: the
+   * handshake never ends. Cleared by reset().
+   */
+  silentOnTls: boolean;
   /** Answers a blob GET normally (honours `Range: bytes=N-`). */
   serveBlob(req: HostileRequest, reply: Reply): void;
   stop(): Promise<void>;
@@ -144,7 +149,9 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
     reset: () => {
       script = undefined;
       requests.length = 0;
+      registry.silentOnTls = false;
     },
+    silentOnTls: false,
     serveBlob,
     stop: async () => {
       for (const socket of sockets) socket.destroy();
@@ -161,7 +168,10 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
     socket.on('close', () => (closed = true));
     socket.on('data', (data: Buffer) => {
       // A TLS ClientHello (the client tries https first on loopback): not a TLS server, hang up.
-      if (pending.length === 0 && data[0] === 0x16) return void socket.destroy();
+      if (pending.length === 0 && data[0] === 0x16) {
+        if (!registry.silentOnTls) socket.destroy();
+        return;
+      }
       pending = Buffer.concat([pending, data]);
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         const head = pending.subarray(0, end).toString('latin1');

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { MediaType } from '../../src/manifest/media-types';
 import { nextLink } from '../../src/registry/client/pagination';
+import { networkError } from '../../src/registry/http/network-errors';
+import { DEFAULT_TIMEOUTS, formatDuration, parseDuration } from '../../src/registry/http/timeouts';
 import { removeTempDirs } from '../harness';
 import { startHostileRegistry, type HostileRegistry, type Reply } from '../harness/hostile-registry';
 import { readStream, testClient } from './helpers';
@@ -189,5 +191,51 @@ describe('bodies nobody should wait for on the blob lane', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('timeout settings', () => {
+  it('reads durations as seconds or with a unit, and refuses what is not one', () => {
+    expect(parseDuration('30', '--x')).toBe(30_000);
+    expect(parseDuration('1.5', '--x')).toBe(1_500);
+    expect(parseDuration('500ms', '--x')).toBe(500);
+    expect(parseDuration('2m', '--x')).toBe(120_000);
+    for (const bad of ['', 'soon', '-1', '0', '1h', '0.0001']) {
+      expect(() => parseDuration(bad, 'KIMG_IDLE_TIMEOUT')).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining('KIMG_IDLE_TIMEOUT'),
+        }),
+      );
+    }
+    expect(formatDuration(120_000)).toBe('2 min');
+    expect(formatDuration(1_000)).toBe('1 s');
+    expect(formatDuration(800)).toBe('800 ms');
+  });
+
+  it("names undici's deadline errors as TIMEOUT with the value and the flag, the URL redacted", () => {
+    const url = new URL('https://u:p@r.example/v2/a/blobs/uploads/1?_state=secret&digest=sha256:x');
+    const err = networkError(
+      Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
+      'PUT',
+      url,
+      {
+        ...DEFAULT_TIMEOUTS,
+        responseMs: 600_000,
+      },
+    );
+    expect(err).toMatchObject({
+      code: 'TIMEOUT',
+      message:
+        'PUT https://r.example/v2/a/blobs/uploads/1?_state=REDACTED&digest=sha256%3Ax: no response headers within 10 min',
+      hint: expect.stringContaining('--response-timeout (or KIMG_RESPONSE_TIMEOUT)'),
+    });
+    const connect = networkError(
+      Object.assign(new Error('x'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+      'GET',
+      url,
+    );
+    expect(connect.message).toContain('no connection within 30 s');
+    expect(connect.message).not.toContain('secret');
   });
 });
