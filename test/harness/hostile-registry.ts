@@ -166,16 +166,29 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
     let pending = Buffer.alloc(0);
     let closed = false;
     socket.on('close', () => (closed = true));
+    /** The request whose body (Content-Length bytes, counted and dropped) is still arriving. */
+    let receiving: { dispatch: () => void; left: number } | undefined;
     socket.on('data', (data: Buffer) => {
       // A TLS ClientHello (the client tries https first on loopback): not a TLS server, hang up.
-      if (pending.length === 0 && data[0] === 0x16) {
+      if (pending.length === 0 && !receiving && data[0] === 0x16) {
         if (!registry.silentOnTls) socket.destroy();
         return;
       }
       pending = Buffer.concat([pending, data]);
-      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+      for (;;) {
+        if (receiving) {
+          const taken = Math.min(receiving.left, pending.length);
+          receiving.left -= taken;
+          pending = pending.subarray(taken);
+          if (receiving.left > 0) return;
+          const { dispatch } = receiving;
+          receiving = undefined;
+          dispatch(); // answered once its body is in, as a server must
+        }
+        const end = pending.indexOf('\r\n\r\n');
+        if (end < 0) return;
         const head = pending.subarray(0, end).toString('latin1');
-        pending = pending.subarray(end + 4); // our clients send bodies only where no test looks at them
+        pending = pending.subarray(end + 4);
         const [line = '', ...headerLines] = head.split('\r\n');
         const [method = 'GET', path = '/'] = line.split(' ');
         const headers: Record<string, string> = {};
@@ -202,7 +215,10 @@ export async function startHostileRegistry(): Promise<HostileRegistry> {
           end: () => void socket.end(),
           destroy: () => void socket.destroy(),
         };
-        if (!script?.(req, reply, registry)) serveDefault(req, reply);
+        const dispatch = () => {
+          if (!script?.(req, reply, registry)) serveDefault(req, reply);
+        };
+        receiving = { dispatch, left: Number(headers['content-length'] ?? 0) || 0 };
       }
     });
   });

@@ -5,7 +5,7 @@ import { networkError } from '../../src/registry/http/network-errors';
 import { DEFAULT_TIMEOUTS, formatDuration, parseDuration } from '../../src/registry/http/timeouts';
 import { removeTempDirs } from '../harness';
 import { startHostileRegistry, type HostileRegistry, type Reply } from '../harness/hostile-registry';
-import { readStream, testClient } from './helpers';
+import { blob, opener, readStream, testClient } from './helpers';
 
 // Issue 9, registry client: the library-level side of test/cli/hostile-registry.test.ts (deadlines and bounds
 // as RegistryClient options, referrers and catalog listings, a crafted Link header).
@@ -237,5 +237,38 @@ describe('timeout settings', () => {
     );
     expect(connect.message).toContain('no connection within 30 s');
     expect(connect.message).not.toContain('secret');
+  });
+});
+
+describe('the PUT that completes an upload', () => {
+  it('may answer after 10x the response timeout; any other request may not', async () => {
+    const data = blob('slow commit', 50_000);
+    registry.setScript((req, reply) => {
+      if (!req.path.includes('/blobs/')) return false;
+      if (req.method === 'HEAD') {
+        setTimeout(() => reply.send(404, {}), req.path.includes('slow-head') ? 2_500 : 0);
+      } else if (req.method === 'POST') {
+        reply.send(202, { location: `/v2/${REPO}/blobs/uploads/1` });
+      } else if (req.method === 'PUT') {
+        setTimeout(() => reply.send(201, { 'docker-content-digest': data.desc.digest }), 2_500);
+      } else return false;
+      return true;
+    });
+    // undici's timers tick at up to 1 s past their value: 500 ms fires well before 2.5 s, 5 s does not.
+    const { client } = testClient({ scheme: () => 'http', timeouts: { responseMs: 500 } });
+    try {
+      const repo = client.repository(registry.host, REPO);
+      await expect(repo.pushBlob(data.desc, opener(data.bytes).open)).resolves.toMatchObject({
+        via: 'uploaded',
+      });
+      await expect(
+        client.repository(registry.host, 'slow-head/x').statBlob(data.desc.digest),
+      ).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        message: expect.stringContaining('no response headers within 500 ms'),
+      });
+    } finally {
+      await client.close();
+    }
   });
 });

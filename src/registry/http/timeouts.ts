@@ -32,8 +32,8 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
 
 /**
  * After the last byte of an upload, a registry may still move the blob within its storage before it answers
- * (distribution on S3 copies the upload into place: minutes for a multi-GB layer). Uploads wait for their
- * response headers this many times the response timeout.
+ * (distribution on S3 copies the upload into place: minutes for a multi-GB layer). The PUT that completes an
+ * upload waits this many times the response (and, without a body, request) timeout: 10 and 20 min by default.
  */
 export const UPLOAD_RESPONSE_FACTOR = 10;
 

@@ -40,6 +40,11 @@ export interface HttpRequest {
    * re-sending the body there.
    */
   secretBody?: boolean;
+  /**
+   * The PUT that completes a blob upload: the registry may move the blob within its storage before it answers
+   * (timeouts.ts UPLOAD_RESPONSE_FACTOR), so its response and request deadlines are longer.
+   */
+  completesUpload?: boolean;
 }
 
 export interface HttpResponse {
@@ -108,12 +113,9 @@ export class HttpTransport {
       if (authorization) sent.authorization = authorization;
       const release = await this.parts.limiter.acquire(host, req.lane, signal);
       // Small documents must arrive whole in time; blobs may take hours and resume after a stall instead.
+      const timeouts = req.completesUpload ? uploadTimeouts(this.timeouts) : this.timeouts;
       let deadline =
-        req.lane === 'small' ? new RequestDeadline(this.timeouts.requestMs, method, url, signal) : undefined;
-      const timeouts =
-        withBody && req.lane === 'blob'
-          ? { ...this.timeouts, responseMs: this.timeouts.responseMs * UPLOAD_RESPONSE_FACTOR }
-          : this.timeouts;
+        req.lane === 'small' ? new RequestDeadline(timeouts.requestMs, method, url, signal) : undefined;
       let response: Awaited<ReturnType<typeof requestOn>>;
       try {
         response = await requestOn(await this.parts.dispatchers.for(url), url, {
@@ -152,7 +154,7 @@ export class HttpTransport {
       const { statusCode: status, headers } = response;
       // Any body but a blob lane's 2xx is a small document (an error, a redirect): it gets the deadline too.
       if (status < 200 || status >= 300) {
-        deadline ??= new RequestDeadline(this.timeouts.requestMs, method, url, undefined);
+        deadline ??= new RequestDeadline(timeouts.requestMs, method, url, undefined);
       }
       deadline?.until(response.body);
       if (isRedirect(status) && headers.location !== undefined) {
@@ -193,7 +195,7 @@ export class HttpTransport {
         headers,
         ...where,
         body: response.body,
-        describeError: (err) => networkError(err, where.method, where.url, this.timeouts),
+        describeError: (err) => networkError(err, where.method, where.url, timeouts),
       };
     }
   }
@@ -201,6 +203,14 @@ export class HttpTransport {
   private emit(event: Omit<HttpEvent, 'url'> & { url: URL }): void {
     this.parts.onEvent?.({ ...event, url: redactUrl(event.url) });
   }
+}
+
+function uploadTimeouts(timeouts: Timeouts): Timeouts {
+  return {
+    ...timeouts,
+    responseMs: timeouts.responseMs * UPLOAD_RESPONSE_FACTOR,
+    requestMs: timeouts.requestMs * UPLOAD_RESPONSE_FACTOR,
+  };
 }
 
 /** A single header value (the first when repeated). */
