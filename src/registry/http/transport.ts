@@ -17,7 +17,7 @@ import { isRetryableNetworkError, isTimeoutError, networkError } from './network
 import { hostKey, sameOrigin } from './origin';
 import { redactUrl } from './redact';
 import { isRedirect, nextRedirect } from './redirect';
-import { RequestDeadline } from './request-deadline';
+import { RequestDeadline } from './deadline';
 import { abortError } from './sleep';
 import { DEFAULT_TIMEOUTS, UPLOAD_RESPONSE_FACTOR, type Timeouts } from './timeouts';
 
