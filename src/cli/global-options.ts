@@ -105,12 +105,14 @@ export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
     })
     .option('max-list-pages', {
       type: 'number',
-      describe: 'read at most this many pages of a tags/catalog/referrers listing (default 10000)',
+      describe:
+        'read at most this many pages of a tags/catalog/referrers listing (default 10000; env KIMG_MAX_LIST_PAGES)',
       global: true,
     })
     .option('max-list-entries', {
       type: 'number',
-      describe: 'accept at most this many names in a tags/catalog/referrers listing (default 500000)',
+      describe:
+        'accept at most this many names in a tags/catalog/referrers listing (default 500000; env KIMG_MAX_LIST_ENTRIES)',
       global: true,
     }) as Argv<T & GlobalOptions>;
 }
