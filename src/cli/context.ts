@@ -4,7 +4,7 @@ import type { OpenContext } from '../transport/open';
 import type { RegistryFlags } from '../transport/registry';
 import { maxInflateRatio } from './inflate-ratio';
 import { createOutput, type Output } from './output';
-import type { GlobalOptions } from './global-options';
+import { registryListing, registryTimeouts, type GlobalOptions } from './global-options';
 import { stderrLine } from './terminal-text';
 
 /** What every command gets: where the store is and how to print. Built once from the global flags. */
@@ -25,6 +25,8 @@ export function createContext(argv: GlobalOptions): CommandContext {
     ...(argv.authfile !== undefined && { authfile: argv.authfile }),
     ...(argv['cert-dir'] !== undefined && { certDir: argv['cert-dir'] }),
     ...(argv['tls-verify'] !== undefined && { tlsVerify: argv['tls-verify'] }),
+    timeouts: registryTimeouts(argv),
+    listing: registryListing(argv),
   };
   const debug = argv.debug === true;
   const inflateRatio = maxInflateRatio(argv['max-inflate-ratio']);

@@ -49,7 +49,9 @@ export type ErrorCode =
   | 'DISCOVERY_INPUT_INVALID'
   | 'HELM_FAILED'
   // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
-  | 'FILE_REFUSED';
+  | 'FILE_REFUSED'
+  // A registry or HTTP deadline passed (src/registry/http/timeouts.ts).
+  | 'TIMEOUT';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

@@ -5,3 +5,4 @@ export * from './image-location';
 export * from './image-reference';
 export * from './parse-location';
 export * from './parse-reference';
+export * from './userinfo';

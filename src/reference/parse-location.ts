@@ -3,6 +3,7 @@ import { withDefaultTag } from './format-reference';
 import { OCI_REF_NAME_PATTERN } from './grammar';
 import type { DockerArchiveRef, ImageLocation, StoreLocation } from './image-location';
 import { parseReference } from './parse-reference';
+import { withoutUserinfo } from './userinfo';
 
 const TRANSPORT_HINT =
   'kimg reads NAME (its store), docker://REF, oci:DIR[:REF], oci-archive:FILE[:REF], ' +
@@ -15,7 +16,11 @@ const FULL_IMAGE_ID = /^(?:sha256:)?([a-f0-9]{64})$/;
 const IMAGE_ID_PREFIX = /^[a-f0-9]{4,63}$/;
 
 function invalid(input: string, problem: string, hint = TRANSPORT_HINT): KimgError {
-  return new KimgError('INVALID_REFERENCE', `invalid image location "${input}": ${problem}`, hint);
+  return new KimgError(
+    'INVALID_REFERENCE',
+    `invalid image location "${withoutUserinfo(input)}": ${problem}`,
+    hint,
+  );
 }
 
 /**
@@ -72,7 +77,11 @@ export function parseImageLocation(input: string): ImageLocation {
       throw invalid(input, 'a registry reference starts with docker://', `did you mean "docker://${rest}"?`);
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(input)) {
-    throw new KimgError('UNKNOWN_TRANSPORT', `unknown transport in "${input}"`, TRANSPORT_HINT);
+    throw new KimgError(
+      'UNKNOWN_TRANSPORT',
+      `unknown transport in "${withoutUserinfo(input)}"`,
+      TRANSPORT_HINT,
+    );
   }
   return storeLocation(input, prefix);
 }
@@ -161,7 +170,7 @@ function storeLocation(input: string, prefix: string | undefined): StoreLocation
     ) {
       throw new KimgError(
         'UNKNOWN_TRANSPORT',
-        `kimg does not support the "${prefix}:" transport in "${input}"`,
+        `kimg does not support the "${prefix}:" transport in "${withoutUserinfo(input)}"`,
         TRANSPORT_HINT,
         { cause: err },
       );

@@ -11,6 +11,7 @@ import {
   TAG_PATTERN,
 } from './grammar';
 import type { ImageReference } from './image-reference';
+import { refuseUserinfo } from './userinfo';
 
 const FORMAT_HINT =
   'a reference looks like nginx, nginx:1.27, quay.io/org/app:v1 or registry:5000/app@sha256:<64 hex>';
@@ -32,6 +33,7 @@ function invalid(input: string, problem: string, hint = FORMAT_HINT, cause?: unk
  */
 export function parseReference(input: string): ImageReference {
   if (input === '') throw invalid(input, 'it is empty');
+  refuseUserinfo(input); // before any message repeats the input
   if (input.trim() !== input || /\s/.test(input)) throw invalid(input, 'it contains whitespace');
   if (IMAGE_ID_PATTERN.test(input)) {
     throw invalid(

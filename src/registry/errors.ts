@@ -4,6 +4,13 @@ import { readLimited } from './http/body';
 import { redactUrl } from './http/redact';
 import { header, type HttpResponse } from './http/transport';
 
+/** What a registry's error body may put in our one-line message (the body itself is cut at 64 KiB). */
+export const MAX_ERROR_TEXT_CHARS = 500;
+
+function shorten(text: string): string {
+  return text.length > MAX_ERROR_TEXT_CHARS ? `${text.slice(0, MAX_ERROR_TEXT_CHARS)}…` : text;
+}
+
 /** One entry of the distribution-spec error body: `{"errors":[{"code":"…","message":"…","detail":…}]}`. */
 export interface RegistryErrorDetail {
   code: string;
@@ -125,6 +132,7 @@ export async function errorFromResponse(
   response: HttpResponse,
   context: ErrorContext,
 ): Promise<RegistryError> {
+  // A body that trickles is ended by the transport's deadline on non-2xx bodies (then reported without it).
   const body = await readLimited(response.body, MAX_ERROR_BODY_BYTES, 'error body', { truncate: true }).catch(
     () => Buffer.alloc(0),
   );
@@ -132,9 +140,11 @@ export async function errorFromResponse(
   const specCodes = details.map((d) => d.code);
   const code = kimgCode(response.status, specCodes, context);
   const url = redactUrl(response.url);
-  const said = details.length
-    ? details.map((d) => (d.message ? `${d.code}: ${d.message}` : d.code)).join('; ')
-    : text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  const said = shorten(
+    details.length
+      ? details.map((d) => (d.message ? `${d.code}: ${d.message}` : d.code)).join('; ')
+      : text.replace(/\s+/g, ' ').trim(),
+  );
   const cut = body.length >= MAX_ERROR_BODY_BYTES ? ` (error body cut at ${MAX_ERROR_BODY_BYTES} bytes)` : '';
   const retryAfter = header(response.headers, 'retry-after');
   const wait = code === 'TOO_MANY_REQUESTS' && retryAfter ? ` (Retry-After: ${retryAfter})` : '';

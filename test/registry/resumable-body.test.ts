@@ -146,4 +146,90 @@ describe('ResumableBlobBody', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(source.destroyed).toBe(true);
   });
+
+  it('finishes on the digest when every byte arrived before the connection failed (no resume at the size)', async () => {
+    const reopens: number[] = [];
+    const stream = resumable(body(blob, reset()), async (offset) => {
+      reopens.push(offset);
+      return { body: body(Buffer.alloc(0)), skip: 0 };
+    });
+    expect((await drain(stream)).equals(blob)).toBe(true);
+    expect(reopens).toEqual([]);
+  });
+
+  /** `bytes` sent one byte every `everyMs`, then the end. */
+  function trickle(bytes: Buffer, everyMs: number): Readable {
+    let i = 0;
+    const stream = new Readable({ read() {} });
+    const timer = setInterval(() => {
+      if (stream.destroyed) return clearInterval(timer);
+      if (i >= bytes.length) {
+        clearInterval(timer);
+        stream.push(null);
+      } else stream.push(bytes.subarray(i, ++i));
+    }, everyMs);
+    return stream;
+  }
+
+  const lowSpeed = {
+    bytes: 1024,
+    windowMs: 150,
+    error: () => new KimgError('TIMEOUT', 'less than 1024 bytes within 150 ms'),
+  };
+
+  it('a trickling body is a stall: re-opened where it stopped, and given up on when every re-open trickles', async () => {
+    const reopens: number[] = [];
+    const healed = new ResumableBlobBody(trickle(blob, 20), expected, {
+      reopen: async (offset) => {
+        reopens.push(offset);
+        return { body: body(blob.subarray(offset)), skip: 0 };
+      },
+      maxStalls: 3,
+      describe: (err) => err as Error,
+      lowSpeed,
+    });
+    expect((await drain(healed)).equals(blob)).toBe(true);
+    expect(reopens).toHaveLength(1);
+    expect(reopens[0]).toBeGreaterThan(0);
+
+    const started = Date.now();
+    const hopeless = new ResumableBlobBody(trickle(blob, 20), expected, {
+      reopen: async (offset) => ({ body: trickle(blob.subarray(offset), 20), skip: 0 }),
+      maxStalls: 3,
+      describe: (err) => err as Error,
+      lowSpeed,
+    });
+    await expect(drain(hopeless)).rejects.toThrow('less than 1024 bytes within 150 ms');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('a reader that is slow is not a stall of the peer', async () => {
+    // Over the stream's 1 MiB buffer, so the response body is paused while the reader sleeps.
+    const big = seededBytes('slow reader', 1_500_000);
+    const bigExpected = { digest: digestOf(big), size: big.length, label: 'big blob' };
+    let reopened = 0;
+    const stream = new ResumableBlobBody(body(big), bigExpected, {
+      reopen: async () => {
+        reopened++;
+        return { body: body(Buffer.alloc(0)), skip: 0 };
+      },
+      maxStalls: 3,
+      describe: (err) => err as Error,
+      lowSpeed,
+    });
+    const out: Buffer[] = [];
+    await pipeline(
+      stream,
+      new Writable({
+        highWaterMark: 1,
+        write(chunk: Buffer, _e, callback) {
+          out.push(chunk);
+          // The first chunks take 600 ms each: whole 150 ms windows pass with the body paused.
+          setTimeout(callback, out.length <= 3 ? 600 : 0);
+        },
+      }),
+    );
+    expect(Buffer.concat(out).equals(big)).toBe(true);
+    expect(reopened).toBe(0);
+  });
 });

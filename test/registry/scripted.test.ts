@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { digestOf } from '../../src/digest';
 import { MAX_ERROR_BODY_BYTES, MAX_MANIFEST_BYTES } from '../../src/manifest/limits';
-import { isRegistryError } from '../../src/registry';
+import { isRegistryError, MAX_ERROR_TEXT_CHARS } from '../../src/registry';
 import { blob, opener, testClient } from './helpers';
 
 /**
@@ -88,7 +88,7 @@ describe('scripted registry edge cases', () => {
         .catch((e: unknown) => e);
       expect(isRegistryError(err, 400)).toBe(true);
       expect((err as Error).message).toContain(`error body cut at ${MAX_ERROR_BODY_BYTES} bytes`);
-      expect((err as Error).message.length).toBeLessThan(MAX_ERROR_BODY_BYTES + 1_000);
+      expect((err as Error).message.length).toBeLessThan(MAX_ERROR_TEXT_CHARS + 1_000);
     } finally {
       await c.close();
     }

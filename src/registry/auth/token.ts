@@ -106,7 +106,9 @@ export async function fetchToken(
       host: request.registry.host,
     });
   }
-  const body = await readLimited(response.body, MAX_TOKEN_RESPONSE_BYTES, 'token response');
+  const body = await readLimited(response.body, MAX_TOKEN_RESPONSE_BYTES, 'token response', {
+    describe: response.describeError,
+  });
   let parsed: {
     token?: unknown;
     access_token?: unknown;

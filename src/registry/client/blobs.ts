@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
 import type { Descriptor } from '../../manifest/descriptor';
 import { discard } from '../http/body';
-import { networkError } from '../http/network-errors';
+import { redactUrl } from '../http/redact';
+import { DEFAULT_TIMEOUTS, formatDuration, timeoutHint } from '../http/timeouts';
 import { header, type HttpResponse } from '../http/transport';
 import { label, paths, scopesWith, type RepositoryContext } from './context';
 import { ResumableBlobBody, type Reopened } from './resumable-body';
@@ -74,6 +75,12 @@ export function contentRangeStart(value: string | undefined): number | undefined
 }
 
 /**
+ * A blob body slower than this per idle timeout (17 bytes/s at the 60 s default) has stalled: no live link is
+ * that slow, and a peer trickling bytes would otherwise hold a download for good.
+ */
+export const LOW_SPEED_BYTES = 1024;
+
+/**
  * `GET /v2/<name>/blobs/<digest>` (spec "end-2"), streamed and verified: the stream fails on a size or digest
  * mismatch, and resumes with `Range` after a dropped connection, the hash continuing across the resume.
  */
@@ -97,13 +104,24 @@ export async function fetchBlob(
     }
     return { body: response.body, skip: 0 };
   };
+  const windowMs = (ctx.timeouts ?? DEFAULT_TIMEOUTS).idleMs;
   return new ResumableBlobBody(
     first.body,
     { digest: desc.digest, size: desc.size, label: what },
     {
       reopen,
       maxStalls: ctx.retry.maxAttempts,
-      describe: (err) => networkError(err, 'GET', first.url),
+      describe: first.describeError,
+      lowSpeed: {
+        bytes: LOW_SPEED_BYTES,
+        windowMs,
+        error: () =>
+          new KimgError(
+            'TIMEOUT',
+            `GET ${redactUrl(first.url)}: less than ${LOW_SPEED_BYTES} bytes within ${formatDuration(windowMs)}`,
+            timeoutHint('idleMs'),
+          ),
+      },
       ...(signal && { signal }),
     },
   );

@@ -138,6 +138,7 @@ export async function uploadChunked(
     expect: [201],
     context: { what: `completing the upload of ${digest} to ${label(ctx)}` },
     signal,
+    completesUpload: true,
   });
   await discard(response.body);
 }

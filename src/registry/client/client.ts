@@ -5,11 +5,13 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/backoff';
 import { Dispatchers, systemTls } from '../http/dispatchers';
 import { HostBackoff } from '../http/host-backoff';
 import { DEFAULT_CONCURRENCY_PER_HOST, HostLimiter } from '../http/limiter';
+import { DEFAULT_TIMEOUTS, type Timeouts } from '../http/timeouts';
 import { HttpTransport } from '../http/transport';
 import { discard } from '../http/body';
 import { loopbackHttpAllowed, type RegistryClientOptions } from './options';
 import { Repository } from './repository';
 import { apiHost, RegistrySession } from './session';
+import { DEFAULT_LISTING_LIMITS, type ListingLimits } from './pagination';
 import { listRepositories, type ListOptions } from './tags';
 
 /**
@@ -23,17 +25,23 @@ export class RegistryClient {
   private readonly transport: HttpTransport;
   private readonly tokens: TokenCache;
   private readonly retry: RetryPolicy;
+  private readonly listing: ListingLimits;
+  private readonly timeouts: Timeouts;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY_PER_HOST;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.listing = { ...DEFAULT_LISTING_LIMITS, ...options.listing };
     // Both lanes of the limiter must fit in the pool, or small requests would queue behind blobs in undici.
-    this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2);
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.timeouts = timeouts;
+    this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2, timeouts);
     this.transport = new HttpTransport({
       dispatchers: this.dispatchers,
       limiter: new HostLimiter(concurrency),
       backoff: new HostBackoff(),
       retry: this.retry,
+      timeouts,
       onEvent: options.onEvent,
     });
     this.tokens = options.tokenCache ?? new TokenCache();
@@ -95,12 +103,14 @@ export class RegistryClient {
       scopes: [repositoryScope(name, options.push ? ['pull', 'push'] : ['pull'])],
       settings: this.options.registries?.[domain] ?? this.options.registries?.[apiHost(domain)] ?? {},
       retry: this.retry,
+      listing: this.listing,
+      timeouts: this.timeouts,
     });
   }
 
   /** `GET /v2/_catalog` with `n` + `Link` pagination (a distribution extension; many registries refuse it). */
   catalog(domain: string, options: ListOptions = {}): Promise<string[]> {
-    return listRepositories(this.session(domain), options);
+    return listRepositories(this.session(domain), { ...options, limits: this.listing });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import type { RetryPolicy } from '../http/backoff';
+import type { Timeouts } from '../http/timeouts';
 import type { RegistrySettings } from './options';
+import type { ListingLimits } from './pagination';
 import type { RegistrySession } from './session';
 
 /** What every repository operation needs: the host session, the repository name and the scopes to ask for. */
@@ -13,6 +15,10 @@ export interface RepositoryContext {
   scopes: string[];
   settings: RegistrySettings;
   retry: RetryPolicy;
+  /** Pages and entries of tags and referrers listings (pagination.ts); default DEFAULT_LISTING_LIMITS. */
+  listing?: ListingLimits;
+  /** The client's deadlines: a blob download uses `idleMs` for its low-speed check. Default DEFAULT_TIMEOUTS. */
+  timeouts?: Timeouts;
 }
 
 /** `domain/name` for messages. */

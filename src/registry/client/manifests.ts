@@ -64,7 +64,9 @@ export async function getManifest(
       'kimg refuses manifests this large: the registry is broken or hostile',
     );
   }
-  const bytes = await readLimited(response.body, MAX_MANIFEST_BYTES, `${context.what}: the manifest`);
+  const bytes = await readLimited(response.body, MAX_MANIFEST_BYTES, `${context.what}: the manifest`, {
+    describe: response.describeError,
+  });
   const digest = verifyManifest(
     bytes,
     reference,

@@ -2,7 +2,9 @@ import type { CredentialLookup } from '../auth/credential';
 import type { TokenCache } from '../auth/token-cache';
 import type { RetryPolicy } from '../http/backoff';
 import type { TlsLookup } from '../http/dispatchers';
+import type { Timeouts } from '../http/timeouts';
 import type { HttpEvent } from '../http/transport';
+import type { ListingLimits } from './pagination';
 import type { SchemeLookup } from './session';
 
 /** Per-registry settings that differ from the defaults (keyed by `host[:port]`). */
@@ -24,6 +26,10 @@ export interface RegistryClientOptions {
   /** Parallel requests per host and lane (small requests have their own lane). Default 4. */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** Connect, response, idle and whole-request deadlines (http/timeouts.ts has the defaults and why). */
+  timeouts?: Partial<Timeouts>;
+  /** Pages and entries of tags, catalog and referrers listings (client/pagination.ts has the defaults). */
+  listing?: Partial<ListingLimits>;
   registries?: Record<string, RegistrySettings>;
   /** Share one cache between clients (e.g. the workers of a sync) so tokens are reused. */
   tokenCache?: TokenCache;

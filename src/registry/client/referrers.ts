@@ -9,7 +9,7 @@ import { discard, readLimited } from '../http/body';
 import { header } from '../http/transport';
 import { label, paths, type RepositoryContext } from './context';
 import { getManifest, putManifest } from './manifests';
-import { MAX_PAGES, nextLink } from './pagination';
+import { nextLink, PageWalk } from './pagination';
 
 /**
  * Referrers (distribution-spec 1.1 "Listing Referrers", "end-12a/b") with the referrers tag schema fallback for
@@ -44,14 +44,17 @@ async function viaApi(
   signal?: AbortSignal,
 ): Promise<Descriptor[] | undefined> {
   const what = `listing referrers of ${label(ctx, `@${subject}`)}`;
-  let path: string | URL =
+  const path =
     paths.referrers(ctx.name, subject) +
     (artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '');
   const all: Descriptor[] = [];
-  for (let page = 0; page < MAX_PAGES; page++) {
+  const walk = new PageWalk(what, ctx.listing);
+  let url = new URL(path, await ctx.session.originUrl(signal));
+  for (let page = 0; ; page++) {
+    walk.visit(url);
     const response = await ctx.session.request({
       method: 'GET',
-      path,
+      path: url,
       headers: { accept: MediaType.OciIndex },
       lane: 'small',
       scopes: ctx.scopes,
@@ -71,10 +74,14 @@ async function viaApi(
       .split(',')
       .map((s) => s.trim())
       .includes('artifactType');
-    const index = parseIndex(await readLimited(response.body, MAX_MANIFEST_BYTES, what), what);
+    const index = parseIndex(
+      await readLimited(response.body, MAX_MANIFEST_BYTES, what, { describe: response.describeError }),
+      what,
+    );
+    walk.add(index.manifests.length);
     all.push(...(filtered ? index.manifests : byType(index.manifests, artifactType)));
     if (!next) break;
-    path = next;
+    url = next;
   }
   return all;
 }

@@ -17,6 +17,12 @@ export interface ResumableBodyOptions {
   /** Turns the last network error into the error the reader sees when we give up. */
   describe: (err: unknown) => Error;
   signal?: AbortSignal;
+  /**
+   * A body that brings fewer than `bytes` in `windowMs` while we are reading it has stalled too (curl's
+   * --speed-limit/--speed-time): a peer sending one byte a minute never trips an idle timer, and would hold a
+   * download for good. It is re-opened like a drop; `error` is what the reader sees when we give up.
+   */
+  lowSpeed?: { bytes: number; windowMs: number; error: () => Error };
 }
 
 /*
@@ -44,6 +50,10 @@ export class ResumableBlobBody extends Readable {
   private openedAt = 0;
   private stalls = 0;
   private lastError: unknown;
+  private readonly speedCheck: NodeJS.Timeout | undefined;
+  private windowBytes = 0;
+  /** We paused the current body in this window (our reader is slow): the window says nothing of the peer. */
+  private pausedInWindow = false;
 
   constructor(
     first: Readable,
@@ -53,6 +63,11 @@ export class ResumableBlobBody extends Readable {
     super({ highWaterMark: HIGH_WATER_MARK });
     this.verifier = new BlobVerifier(expected);
     declareVerified(this, expected);
+    const lowSpeed = options.lowSpeed;
+    if (lowSpeed) {
+      this.speedCheck = setInterval(() => this.checkSpeed(lowSpeed), lowSpeed.windowMs);
+      this.speedCheck.unref();
+    }
     this.attach({ body: first, skip: 0 });
   }
 
@@ -61,14 +76,26 @@ export class ResumableBlobBody extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearInterval(this.speedCheck);
     this.detach();
     callback(error);
+  }
+
+  private checkSpeed(lowSpeed: NonNullable<ResumableBodyOptions['lowSpeed']>): void {
+    const slow = this.current !== undefined && !this.pausedInWindow && this.windowBytes < lowSpeed.bytes;
+    this.windowBytes = 0;
+    this.pausedInWindow = this.current?.isPaused() ?? false;
+    if (!slow) return;
+    this.lastError = lowSpeed.error();
+    this.dropped();
   }
 
   private attach({ body, skip }: Reopened): void {
     this.current = body;
     this.skip = skip;
     this.openedAt = this.offset;
+    this.windowBytes = 0;
+    this.pausedInWindow = false;
     body.on('data', this.onData);
     body.once('end', this.onEnd);
     body.once('error', this.onError);
@@ -95,12 +122,16 @@ export class ResumableBlobBody extends Readable {
       if (chunk.length === 0) return;
     }
     this.offset += chunk.length;
+    this.windowBytes += chunk.length;
     const error = this.verifier.update(chunk);
     if (error) {
       this.destroy(error);
       return;
     }
-    if (!this.push(chunk)) this.current?.pause();
+    if (!this.push(chunk)) {
+      this.current?.pause();
+      this.pausedInWindow = true;
+    }
   };
 
   private readonly onEnd = (): void => {
@@ -116,10 +147,14 @@ export class ResumableBlobBody extends Readable {
       return;
     }
     this.lastError = err;
-    this.dropped();
+    // Every byte arrived and only the close went wrong (a Content-Length longer than the blob): the digest
+    // decides. Asking for `bytes=<size>-` would only earn a 416.
+    if (this.offset >= this.verifier.expected.size) this.finish();
+    else this.dropped();
   };
 
   private finish(): void {
+    clearInterval(this.speedCheck);
     this.detach();
     const error = this.verifier.finish();
     if (error) this.destroy(error);
@@ -129,7 +164,9 @@ export class ResumableBlobBody extends Readable {
   /** The body stopped early: re-open it where it stopped, or give up after too many stalls. */
   private dropped(): void {
     this.detach();
-    this.stalls = this.offset > this.openedAt ? 0 : this.stalls + 1;
+    // Progress is what resets the count: a trickle that brings a few bytes per re-open does not.
+    const progress = this.offset - this.openedAt >= (this.options.lowSpeed?.bytes ?? 1);
+    this.stalls = progress ? 0 : this.stalls + 1;
     if (this.stalls >= this.options.maxStalls) {
       if (this.lastError !== undefined) this.destroy(this.options.describe(this.lastError));
       else this.finish(); // reports the short read

@@ -39,6 +39,8 @@ export interface RegistryRequest {
   context: Omit<ErrorContext, 'host'>;
   signal?: AbortSignal;
   retry?: boolean;
+  /** See HttpRequest.completesUpload. */
+  completesUpload?: boolean;
 }
 
 export interface SessionParts {
@@ -148,6 +150,7 @@ export class RegistrySession {
         lane: req.lane,
         signal: req.signal,
         retry: req.retry,
+        completesUpload: req.completesUpload,
         // Credentials only ever go to the registry's own origin: not to a redirect target, not to an upload
         // Location on another host (blob storage, CDN).
         authorize: async (hop) => {

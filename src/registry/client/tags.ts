@@ -3,7 +3,7 @@ import { MAX_MANIFEST_BYTES } from '../../manifest/limits';
 import { readLimited } from '../http/body';
 import { label, paths, type RepositoryContext } from './context';
 import { DEFAULT_PAGE_SIZE } from './options';
-import { MAX_PAGES, nextLink } from './pagination';
+import { nextLink, PageWalk, type ListingLimits } from './pagination';
 import type { RegistrySession } from './session';
 
 /**
@@ -16,17 +16,24 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+/** Longer than any name the grammars allow (tags ≤ 128 characters, repository names ≤ 255): refused. */
+const MAX_NAME_LENGTH = 256;
+
 async function* pages(
   session: RegistrySession,
   first: string,
   key: 'tags' | 'repositories',
   scopes: string[],
   what: string,
-  options: ListOptions,
+  options: ListOptions & { limits?: ListingLimits },
 ): AsyncGenerator<string[]> {
-  let url: string | URL = `${first}?n=${options.pageSize ?? DEFAULT_PAGE_SIZE}`;
-  const seen = new Set<string>();
-  for (let page = 0; page < MAX_PAGES; page++) {
+  let url: URL = new URL(
+    `${first}?n=${options.pageSize ?? DEFAULT_PAGE_SIZE}`,
+    await session.originUrl(options.signal),
+  );
+  const walk = new PageWalk(what, options.limits);
+  for (;;) {
+    walk.visit(url);
     const response = await session.request({
       method: 'GET',
       path: url,
@@ -37,7 +44,9 @@ async function* pages(
       signal: options.signal,
     });
     const next = nextLink(response.headers.link, response.url);
-    const body = await readLimited(response.body, MAX_MANIFEST_BYTES, `${what}: a page`);
+    const body = await readLimited(response.body, MAX_MANIFEST_BYTES, `${what}: a page`, {
+      describe: response.describeError,
+    });
     let names: unknown;
     try {
       names = (JSON.parse(body.toString('utf8')) as Record<string, unknown>)[key];
@@ -48,26 +57,26 @@ async function* pages(
     if (
       names !== null &&
       names !== undefined &&
-      !(Array.isArray(names) && names.every((n) => typeof n === 'string'))
+      !(
+        Array.isArray(names) &&
+        names.every((n) => typeof n === 'string' && n.length > 0 && n.length <= MAX_NAME_LENGTH)
+      )
     ) {
       throw new KimgError('REGISTRY_ERROR', `${what}: "${key}" is not a list of names`);
     }
-    yield (names as string[] | null) ?? [];
-    if (!next || seen.has(next.href)) return;
-    seen.add(next.href);
+    const page = (names as string[] | null) ?? [];
+    walk.add(page.length);
+    yield page;
+    if (!next) return;
     url = next;
   }
 }
 
 export function tagPages(ctx: RepositoryContext, options: ListOptions = {}): AsyncGenerator<string[]> {
-  return pages(
-    ctx.session,
-    paths.tags(ctx.name),
-    'tags',
-    ctx.scopes,
-    `listing tags of ${label(ctx)}`,
-    options,
-  );
+  return pages(ctx.session, paths.tags(ctx.name), 'tags', ctx.scopes, `listing tags of ${label(ctx)}`, {
+    ...options,
+    limits: ctx.listing,
+  });
 }
 
 export async function listTags(ctx: RepositoryContext, options: ListOptions = {}): Promise<string[]> {
@@ -79,7 +88,7 @@ export async function listTags(ctx: RepositoryContext, options: ListOptions = {}
 /** `GET /v2/_catalog` (distribution extension): every repository name, with the `registry:catalog:*` scope. */
 export async function listRepositories(
   session: RegistrySession,
-  options: ListOptions = {},
+  options: ListOptions & { limits?: ListingLimits } = {},
 ): Promise<string[]> {
   const all: string[] = [];
   for await (const page of pages(

@@ -63,6 +63,7 @@ async function putMonolithic(
     signal,
     // distribution appends a retried PUT's body to what the failed one left; a retry opens a new session.
     retry: false,
+    completesUpload: true,
   });
   await discard(response.body);
 }

@@ -22,7 +22,7 @@ export async function readLimited(
   body: Readable,
   limit: number,
   what: string,
-  options: { truncate?: boolean } = {},
+  options: { truncate?: boolean; describe?: (err: unknown) => Error } = {},
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -44,18 +44,31 @@ export async function readLimited(
       chunks.push(buffer);
       total += buffer.length;
     }
+  } catch (err) {
+    // A dropped or stalled body is the request's failure (one line naming it), not a crash.
+    throw options.describe && !(err instanceof KimgError) ? options.describe(err) : err;
   } finally {
     body.destroy();
   }
   return Buffer.concat(chunks, total);
 }
 
+/**
+ * How long a body we throw away may take to arrive before its connection is dropped instead of reused: a
+ * redirect or retry response whose body trickles must not hold the request (blob requests have no other
+ * deadline that would end it).
+ */
+const DISCARD_WAIT_MS = 1000;
+
 /** Throws away a response body we do not need, keeping the connection reusable when it is small. */
 export async function discard(body: Readable): Promise<void> {
-  const dump = (body as Readable & { dump?: (opts?: { limit: number }) => Promise<void> }).dump;
+  const dump = (
+    body as Readable & { dump?: (opts?: { limit: number; signal?: AbortSignal }) => Promise<void> }
+  ).dump;
   try {
-    if (typeof dump === 'function') await dump.call(body, { limit: 128 * 1024 });
-    else body.destroy();
+    if (typeof dump === 'function') {
+      await dump.call(body, { limit: 128 * 1024, signal: AbortSignal.timeout(DISCARD_WAIT_MS) });
+    } else body.destroy();
   } catch {
     body.destroy();
   }

@@ -1,5 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import { DEFAULT_TIMEOUTS, type Timeouts } from './timeouts';
 import { Agent } from './undici-lite';
 
 /**
@@ -31,6 +32,8 @@ export class Dispatchers {
     private readonly tls: TlsLookup,
     /** Connections per origin: both lanes of the host limiter must fit, so small requests never queue here. */
     private readonly connectionsPerOrigin: number,
+    /** Connect, response-headers and body-idle deadlines (timeouts.ts); the request deadline is the transport's. */
+    private readonly timeouts: Timeouts = DEFAULT_TIMEOUTS,
   ) {}
 
   for(url: URL): Promise<Dispatcher> {
@@ -46,7 +49,13 @@ export class Dispatchers {
   }
 
   private async create(url: URL): Promise<Dispatcher> {
-    const base = { connections: this.connectionsPerOrigin, keepAliveTimeout: 30_000 };
+    const base = {
+      connections: this.connectionsPerOrigin,
+      keepAliveTimeout: 30_000,
+      connectTimeout: this.timeouts.connectMs,
+      headersTimeout: this.timeouts.responseMs,
+      bodyTimeout: this.timeouts.idleMs,
+    };
     if (url.protocol !== 'https:') return new Agent(base);
     const settings = await this.tls(url.host);
     return new Agent({

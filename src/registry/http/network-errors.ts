@@ -1,5 +1,6 @@
 import { KimgError } from '../../errors';
 import { redactUrl } from './redact';
+import { DEFAULT_TIMEOUTS, formatDuration, timeoutHint, type Timeouts } from './timeouts';
 
 /**
  * Which thrown errors mean "the connection failed, try again" and which mean "this will never work". Codes are
@@ -60,11 +61,38 @@ export function isTlsError(err: unknown): boolean {
   );
 }
 
+/** undici's deadline errors, and which of our timeouts each one is. */
+const TIMEOUT_CODES: Record<string, { which: keyof Timeouts; what: string }> = {
+  UND_ERR_CONNECT_TIMEOUT: { which: 'connectMs', what: 'no connection' },
+  UND_ERR_HEADERS_TIMEOUT: { which: 'responseMs', what: 'no response headers' },
+  UND_ERR_BODY_TIMEOUT: { which: 'idleMs', what: 'no data' },
+};
+
+/** True for a connect, response or idle timeout: the peer went silent (retrying it waits as long again). */
+export function isTimeoutError(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && code in TIMEOUT_CODES;
+}
+
 /** Turns a low-level failure into a KimgError naming the request and the way out. Passes KimgErrors through. */
-export function networkError(err: unknown, method: string, url: URL): KimgError {
+export function networkError(
+  err: unknown,
+  method: string,
+  url: URL,
+  timeouts: Timeouts = DEFAULT_TIMEOUTS,
+): KimgError {
   if (err instanceof KimgError) return err;
   const code = errorCode(err) ?? 'unknown';
   const where = `${method} ${redactUrl(url)}`;
+  const timeout = TIMEOUT_CODES[code];
+  if (timeout) {
+    return new KimgError(
+      'TIMEOUT',
+      `${where}: ${timeout.what} within ${formatDuration(timeouts[timeout.which])}`,
+      timeoutHint(timeout.which),
+      { cause: err },
+    );
+  }
   if (
     code === 'UND_ERR_ABORTED' ||
     code === 'ABORT_ERR' ||

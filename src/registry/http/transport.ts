@@ -13,11 +13,13 @@ import type { Dispatchers } from './dispatchers';
 import type { HostBackoff } from './host-backoff';
 import type { HostLimiter, Lane } from './limiter';
 import { requestOn } from './undici-lite';
-import { isRetryableNetworkError, networkError } from './network-errors';
+import { isRetryableNetworkError, isTimeoutError, networkError } from './network-errors';
 import { hostKey, sameOrigin } from './origin';
 import { redactUrl } from './redact';
 import { isRedirect, nextRedirect } from './redirect';
+import { RequestDeadline } from './deadline';
 import { abortError } from './sleep';
+import { DEFAULT_TIMEOUTS, UPLOAD_RESPONSE_FACTOR, type Timeouts } from './timeouts';
 
 export interface HttpRequest {
   method: string;
@@ -38,6 +40,11 @@ export interface HttpRequest {
    * re-sending the body there.
    */
   secretBody?: boolean;
+  /**
+   * The PUT that completes a blob upload: the registry may move the blob within its storage before it answers
+   * (timeouts.ts UPLOAD_RESPONSE_FACTOR), so its response and request deadlines are longer.
+   */
+  completesUpload?: boolean;
 }
 
 export interface HttpResponse {
@@ -48,6 +55,8 @@ export interface HttpResponse {
   method: string;
   /** Consume it or `discard` it: the host's lane slot is held until the body closes. */
   body: Readable;
+  /** Turns an error of reading `body` into a one-line KimgError naming this request (and a timeout it hit). */
+  describeError: (err: unknown) => Error;
 }
 
 /** One line per attempt for `--debug` logs and request-count tests. URLs are already redacted. */
@@ -65,6 +74,8 @@ export interface TransportParts {
   limiter: HostLimiter;
   backoff: HostBackoff;
   retry?: RetryPolicy;
+  /** The same deadlines the dispatchers were made with; the transport adds the whole-request one. */
+  timeouts?: Timeouts;
   onEvent?: (event: HttpEvent) => void;
 }
 
@@ -75,9 +86,11 @@ export interface TransportParts {
  */
 export class HttpTransport {
   private readonly policy: RetryPolicy;
+  private readonly timeouts: Timeouts;
 
   constructor(private readonly parts: TransportParts) {
     this.policy = parts.retry ?? DEFAULT_RETRY_POLICY;
+    this.timeouts = parts.timeouts ?? DEFAULT_TIMEOUTS;
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -99,21 +112,34 @@ export class HttpTransport {
       const authorization = await req.authorize?.(url);
       if (authorization) sent.authorization = authorization;
       const release = await this.parts.limiter.acquire(host, req.lane, signal);
+      // Small documents must arrive whole in time; blobs may take hours and resume after a stall instead.
+      const timeouts = req.completesUpload ? uploadTimeouts(this.timeouts) : this.timeouts;
+      let deadline =
+        req.lane === 'small' ? new RequestDeadline(timeouts.requestMs, method, url, signal) : undefined;
       let response: Awaited<ReturnType<typeof requestOn>>;
       try {
         response = await requestOn(await this.parts.dispatchers.for(url), url, {
           method: method as 'GET',
           headers: sent,
           body: withBody ? await openBody(req.body) : undefined,
-          signal,
+          signal: deadline?.signal ?? signal,
+          headersTimeout: timeouts.responseMs,
         });
       } catch (err) {
         release();
+        deadline?.clear();
         if (signal?.aborted) throw abortError(signal);
+        const expired = deadline?.expired;
+        if (expired) {
+          this.emit({ method, url, attempt, error: expired.message });
+          throw expired;
+        }
+        // A peer silent for a whole timeout is not retried: each attempt would wait as long again.
         if (
           req.retry !== false &&
           !isKimgError(err) &&
           isRetryableNetworkError(err) &&
+          !isTimeoutError(err) &&
           attempt + 1 < this.policy.maxAttempts
         ) {
           const delay = backoffDelay(this.policy, attempt);
@@ -123,9 +149,14 @@ export class HttpTransport {
           continue;
         }
         this.emit({ method, url, attempt, error: String((err as Error).message) });
-        throw networkError(err, method, url);
+        throw networkError(err, method, url, timeouts);
       }
       const { statusCode: status, headers } = response;
+      // Any body but a blob lane's 2xx is a small document (an error, a redirect): it gets the deadline too.
+      if (status < 200 || status >= 300) {
+        deadline ??= new RequestDeadline(timeouts.requestMs, method, url, undefined);
+      }
+      deadline?.until(response.body);
       if (isRedirect(status) && headers.location !== undefined) {
         this.emit({ method, url, attempt, status });
         await discard(response.body);
@@ -158,13 +189,28 @@ export class HttpTransport {
       // No backoff.clear on success: another request to this host may just have been told to wait.
       response.body.once('close', release);
       if (response.body.destroyed) release();
-      return { status, headers, url, method, body: response.body };
+      const where = { method, url };
+      return {
+        status,
+        headers,
+        ...where,
+        body: response.body,
+        describeError: (err) => networkError(err, where.method, where.url, timeouts),
+      };
     }
   }
 
   private emit(event: Omit<HttpEvent, 'url'> & { url: URL }): void {
     this.parts.onEvent?.({ ...event, url: redactUrl(event.url) });
   }
+}
+
+function uploadTimeouts(timeouts: Timeouts): Timeouts {
+  return {
+    ...timeouts,
+    responseMs: timeouts.responseMs * UPLOAD_RESPONSE_FACTOR,
+    requestMs: timeouts.requestMs * UPLOAD_RESPONSE_FACTOR,
+  };
 }
 
 /** A single header value (the first when repeated). */

@@ -2,11 +2,15 @@ import { discard } from './body';
 import { Dispatchers, systemTls, type TlsLookup } from './dispatchers';
 import { HostBackoff } from './host-backoff';
 import { DEFAULT_CONCURRENCY_PER_HOST, HostLimiter } from './limiter';
+import { DEFAULT_TIMEOUTS, type Timeouts } from './timeouts';
 import { HttpTransport, type HttpEvent, type HttpResponse } from './transport';
 
 export interface UrlClientOptions {
   /** TLS trust per host (src/registry/tls); default: system CAs, verification on. */
   tls?: TlsLookup;
+  /** Connect, response and idle deadlines (timeouts.ts); default DEFAULT_TIMEOUTS. Downloads are `blob` lane:
+   * no whole-request deadline, a size cap is the caller's. */
+  timeouts?: Partial<Timeouts>;
   onEvent?: (event: HttpEvent) => void;
 }
 
@@ -27,8 +31,10 @@ export class UrlClient {
   private readonly transport: HttpTransport;
 
   constructor(options: UrlClientOptions = {}) {
-    this.dispatchers = new Dispatchers(options.tls ?? systemTls, DEFAULT_CONCURRENCY_PER_HOST * 2);
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.dispatchers = new Dispatchers(options.tls ?? systemTls, DEFAULT_CONCURRENCY_PER_HOST * 2, timeouts);
     this.transport = new HttpTransport({
+      timeouts,
       dispatchers: this.dispatchers,
       limiter: new HostLimiter(DEFAULT_CONCURRENCY_PER_HOST),
       backoff: new HostBackoff(),

@@ -1,4 +1,9 @@
-import { RegistryClient, type RegistryClientOptions } from '../../registry';
+import {
+  RegistryClient,
+  type ListingLimits,
+  type RegistryClientOptions,
+  type Timeouts,
+} from '../../registry';
 import { createCredentialStore } from '../../registry/credentials';
 import { registryScheme, resolveTlsConfig } from '../../registry/tls';
 
@@ -12,6 +17,10 @@ export interface RegistryFlags {
   tlsVerify?: boolean;
   /** Hosts allowed plain http besides loopback (dockerd's `insecure-registries` syntax). */
   insecureRegistries?: readonly string[];
+  /** `--connect-timeout`, `--response-timeout`, `--idle-timeout`, `--request-timeout` (or their env). */
+  timeouts?: Partial<Timeouts>;
+  /** `--max-list-pages`, `--max-list-entries` (or their env). */
+  listing?: Partial<ListingLimits>;
 }
 
 /**
@@ -28,6 +37,8 @@ export function createRegistryClient(
     // `extra.credentials` replaces the credential files (kimg login checks only the credentials it was given).
     credentials: (place) => store.get(place), // `host` or `host/namespace/repo` (auth.json namespace keys)
     ...extra,
+    ...(flags.timeouts && { timeouts: { ...flags.timeouts, ...extra.timeouts } }),
+    ...(flags.listing && { listing: { ...flags.listing, ...extra.listing } }),
     // Asked once per origin: the client keeps one connection pool per origin.
     tls: (host) => resolveTlsConfig(host, { certDir: flags.certDir, tlsVerify: flags.tlsVerify }),
     scheme: (host) =>

@@ -51,6 +51,11 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
   /** Blobs `exists` just found missing: their push skips the second HEAD (budget: HEAD, POST, PUT). */
   private readonly absent = new Set<string>();
   private readonly pendingTags: PendingTags;
+  /**
+   * Something this target was asked failed (a request, a blob read): its close then writes no blob locations,
+   * so a failed pull leaves the store as it was (issue 9 class 5).
+   */
+  private failed = false;
 
   constructor(
     private readonly client: RegistryClient,
@@ -70,15 +75,32 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
 
   async fetch(desc: Descriptor, options: IoOptions = {}): Promise<Readable> {
     if (!isManifestMediaType(desc.mediaType)) {
-      const content = await this.repo.fetchBlob(desc, options);
-      this.seen(desc.digest);
+      const content = await this.watch(this.repo.fetchBlob(desc, options));
+      // Remembered once every byte arrived and verified, not when the request was answered.
+      content.once('end', () => this.seen(desc.digest));
+      content.once('error', () => (this.failed = true));
       return content;
     }
-    const bytes = this.pushed.get(desc.digest) ?? (await fetchManifest(this.repo, desc, options.signal));
+    const bytes =
+      this.pushed.get(desc.digest) ?? (await this.watch(fetchManifest(this.repo, desc, options.signal)));
     return Readable.from([bytes]);
   }
 
+  /** `work`, noting its failure (see `failed`). */
+  private async watch<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+  }
+
   async exists(desc: Descriptor, options: IoOptions = {}): Promise<boolean> {
+    return this.watch(this.existsUnwatched(desc, options));
+  }
+
+  private async existsUnwatched(desc: Descriptor, options: IoOptions): Promise<boolean> {
     if (isManifestMediaType(desc.mediaType)) {
       // The destination's own tag already naming this digest means the image is there and tagged: an image
       // already present costs 2 requests, this HEAD and the source's resolve (DESIGN.md budget).
@@ -93,8 +115,9 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
 
   async resolve(ref: string | undefined, options: IoOptions = {}): Promise<Descriptor> {
     const wanted = repositoryRef(ref, this.reference, this.description);
-    const found = await this.repo.headManifest(manifestReference(wanted), options);
+    const found = await this.watch(this.repo.headManifest(manifestReference(wanted), options));
     if (!found) {
+      this.failed = true;
       const name = `${repositoryName(this.reference)}${wanted.digest ? `@${wanted.digest}` : `:${wanted.tag}`}`;
       throw new KimgError(
         'IMAGE_NOT_FOUND',
@@ -181,23 +204,26 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
     if (wanted.tag !== undefined) this.pendingTags.add(wanted.tag, desc);
   }
 
+  /** Blob locations are written here, after the tags: only a copy that succeeded writes into the store. */
   async commit(options: IoOptions = {}): Promise<void> {
-    await this.pendingTags.write((digest) => this.pushed.get(digest), options.signal);
+    await this.watch(this.pendingTags.write((digest) => this.pushed.get(digest), options.signal));
     await this.options.blobLocations?.save();
   }
 
   async abort(): Promise<void> {
+    this.failed = true;
     this.pendingTags.clear();
   }
 
   async referrers(subject: Descriptor, options: IoOptions = {}): Promise<Descriptor[]> {
-    return this.repo.referrers(subject.digest, options);
+    return this.watch(this.repo.referrers(subject.digest, options));
   }
 
   async close(): Promise<void> {
     this.pendingTags.clear();
-    // Also after a failed copy: the blobs it did upload are there for the rerun (or another repository) to mount.
-    await this.options.blobLocations?.save();
+    // A source has no commit: it writes what it saw when none of its reads failed. A failed copy writes
+    // nothing into the store (issue 9): what a destination uploaded before failing is found by the rerun's HEADs.
+    if (!this.failed && !this.options.push) await this.options.blobLocations?.save();
     if (this.options.ownsClient) await this.client.close();
   }
 }
