@@ -38,8 +38,9 @@ export function terminalLines(text: string): string {
   return text.replace(CONTROL_BUT_LAYOUT, escapeControl);
 }
 
-// A URL in a message: scheme://… up to whitespace or a quote.
-const URL_IN_TEXT = /\b([a-z][a-z0-9+.-]*):\/\/[^\s"'<>`]+/gi;
+// A URL in a message: scheme://… up to whitespace or a quote, without the punctuation that ends the sentence
+// around it ("… leads back to http://host/x?n=1000, a page …": the comma is prose, not the query's).
+const URL_IN_TEXT = /\b([a-z][a-z0-9+.-]*):\/\/[^\s"'<>`]*[^\s"'<>`,.;:!?)\]]/gi;
 
 /**
  * Messages on stderr go through the registry client's redactor (registry/http/redact.ts) wherever they quote a

@@ -353,4 +353,17 @@ describe('credentials in references (class 4)', () => {
     expect(registry.requests).toHaveLength(0);
     expect(await treeHash(root)).toBe(before);
   });
+
+  it('kimg login/logout with user:password@ in the registry argument never print the password', async () => {
+    const { root } = await storeWithImage();
+    const secret = 's3cretpw';
+    for (const args of [
+      ['login', `https://user:${secret}@${registry.host}`, '-u', 'x', '--password-stdin'],
+      ['logout', `user:${secret}@${registry.host}`],
+    ]) {
+      const result = await kimg(args, { root, input: 'pw\n' });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr + result.stdout).not.toContain(secret);
+    }
+  });
 });

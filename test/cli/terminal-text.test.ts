@@ -36,6 +36,13 @@ describe('terminal text', () => {
     );
   });
 
+  it('punctuation that ends the sentence around a URL is not part of it', () => {
+    expect(redactUrlsIn('leads back to http://h:1/v2/x/tags/list?n=1000, a page already read')).toBe(
+      'leads back to http://h:1/v2/x/tags/list?n=1000, a page already read',
+    );
+    expect(redactUrlsIn('see https://u:p@h/x.')).toBe('see https://h/x.');
+  });
+
   it('URLs with nothing to hide, and digests after @, are left exactly as written', () => {
     const text = 'cannot reach https://r.example:5000 (docker://r.example/app@sha256:abc)';
     expect(redactUrlsIn(text)).toBe(text);
