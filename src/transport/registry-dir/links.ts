@@ -5,7 +5,7 @@ import { KimgError } from '../../errors';
 import { pathExists, writeFileAtomic } from '../../store';
 
 /** A link file holds one digest, `sha256:<hex>` (paths.go blobLinkPathSpec); anything longer is not a link. */
-const MAX_LINK_BYTES = 256;
+export const MAX_LINK_BYTES = 256;
 
 /** The digest a link file names, or undefined when there is no such link. */
 export async function readLink(path: string, where: string): Promise<string | undefined> {
