@@ -11,6 +11,8 @@ export interface ServeProcess {
   pid: number;
   /** From the start-up line. */
   url: string;
+  /** The start-up line itself. */
+  line: string;
   /** `127.0.0.1:PORT`, for skopeo references. */
   host: string;
   stderr(): string;
@@ -52,6 +54,7 @@ export async function startServe(
     child,
     pid: child.pid as number,
     url,
+    line: stdout.split('\n')[0] ?? '',
     host: new URL(url).host,
     stderr: () => stderr,
     exited,

@@ -35,8 +35,12 @@ export interface StorageFile {
   close(): Promise<void>;
 }
 
-/** Refuses what no path built from validated names can hold: `..`, `.`, empty or absolute components, NUL. */
+/**
+ * Refuses what no path built from validated names can hold: `..`, `.`, empty or absolute components, NUL.
+ * `''` is the storage's root.
+ */
 export function checkStoragePath(path: string): void {
+  if (path === '') return;
   const parts = path.split('/');
   if (path.includes('\0') || parts.some((part) => part === '' || part === '.' || part === '..'))
     throw new Error(`storage path "${path}" is not a plain relative path`);
