@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { MediaType } from '../../manifest';
 import { parseRange } from './byte-range';
 import type { Htpasswd } from './htpasswd';
@@ -162,10 +161,9 @@ async function sendBlob(
       res.end();
       return 0;
     }
-    // Streamed from disk with backpressure; a client that goes away destroys the pipeline and the file closes.
-    const content = file.stream(start, end);
-    content.on('data', (chunk: Buffer) => (sent.bytes += chunk.length));
-    await pipeline(content, res);
+    // Streamed from disk with backpressure; a client that goes away ends the copy and the file closes (finally).
+    await file.writeTo(res, start, end, (bytes) => (sent.bytes += bytes));
+    res.end();
     return length;
   } finally {
     await file.close();

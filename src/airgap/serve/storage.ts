@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 /**
  * The read-only view of a registry storage the server needs: the folder that holds `docker/registry/v2`, seen
@@ -25,11 +25,11 @@ export interface StorageEntry {
   type: 'file' | 'directory' | 'other';
 }
 
-/** An opened file: its size when opened, and byte ranges of it as streams. Close it when done. */
+/** An opened file: its size when opened, and byte ranges of it sent to a writable. Close it when done. */
 export interface StorageFile {
   readonly size: number;
-  /** Bytes `start` to `end` inclusive (fs.createReadStream's convention); `end` < `start` means none. */
-  stream(start: number, end: number): Readable;
+  /** Sends bytes `start` to `end` inclusive to `out` (the response), leaving `out` open; rejects if it closes first. */
+  writeTo(out: Writable, start: number, end: number, onChunk?: (bytes: number) => void): Promise<void>;
   /** Reads the whole file when it is at most `limit` bytes, else undefined (the caller reports the bound). */
   readAll(limit: number): Promise<Buffer | undefined>;
   close(): Promise<void>;
