@@ -223,4 +223,19 @@ describe('the distribution API, as the spec and the CNCF registry answer', () =>
     // The server still serves after all that.
     expect((await httpRequest(`${server.url}/v2/`)).status).toBe(200);
   });
+
+  it('--debug logs one line per request: method, path, status, bytes, milliseconds', async () => {
+    const own = await startServe([fixture.storage, '--debug']);
+    try {
+      const manifest = await httpRequest(`${own.url}/v2/team/tool/manifests/2`);
+      await httpRequest(`${own.url}/v2/team/tool/manifests/nope`, { method: 'HEAD' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(own.stderr()).toMatch(
+        new RegExp(`kimg: debug: GET /v2/team/tool/manifests/2 → 200 ${manifest.body.length} B \\d+ ms\n`),
+      );
+      expect(own.stderr()).toMatch(/kimg: debug: HEAD \/v2\/team\/tool\/manifests\/nope → 404 0 B \d+ ms\n/);
+    } finally {
+      await own.stop();
+    }
+  });
 });

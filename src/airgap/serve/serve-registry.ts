@@ -81,7 +81,12 @@ export async function serveRegistry(options: ServeRegistryOptions): Promise<Regi
         method: req.method ?? '',
         path: req.url ?? '',
         status: res.statusCode,
-        bytes: sent.bytes,
+        // A finished answer sent its Content-Length (JSON is ended before the handler's promise settles); a cut
+        // one, what was handed over.
+        bytes:
+          res.writableFinished && req.method !== 'HEAD'
+            ? Number(res.getHeader('content-length') ?? sent.bytes)
+            : sent.bytes,
         ms: Math.round(performance.now() - started),
         aborted: !res.writableFinished,
       }),
