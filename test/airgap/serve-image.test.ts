@@ -33,6 +33,19 @@ beforeAll(async () => {
       root,
     },
   );
+  // A gzip base (no registry/ in it) under an uncompressed registry/ layer: the base is scanned and skipped.
+  await kimgOk(['build', '-t', 'base:1', await buildContext('FROM scratch\nCOPY etc /etc/\n')], { root });
+  await kimgOk(
+    [
+      'build',
+      '--compression',
+      'none',
+      '-t',
+      'mixed:1',
+      await buildContext('FROM base:1\nCOPY registry /registry/\n'),
+    ],
+    { root },
+  );
   server = await startServe(['--image', 'cluster:1'], { root });
 });
 afterAll(async () => {
@@ -88,6 +101,15 @@ describe('kimg registry serve --image (uncompressed registry/ layer)', () => {
     expect(await pull(own.host, 'team/tool:2')).toBe(fixture.images.get('team/tool:2'));
     await own.stop();
     expect(await treeHash(root)).toBe(before);
+  });
+
+  it('a gzip base layer without registry/ under an uncompressed registry/ layer is served', async () => {
+    const mixed = await startServe(['--image', 'mixed:1'], { root });
+    try {
+      expect(await pull(mixed.host, 'library/multi:1')).toBe(fixture.images.get('library/multi:1'));
+    } finally {
+      await mixed.stop();
+    }
   });
 
   it('a gzip-compressed layer holding registry/ is refused with the way out', async () => {
