@@ -21,6 +21,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'kimg build + push vs buildah bud + push (~250 MB rootfs context): gzip, zstd, cached rebuild, size',
     load: () => import('./build'),
   },
+  serve: {
+    describe:
+      'kimg registry serve --image vs docker-registry: 10 images pulled by 4 concurrent skopeo clients',
+    load: () => import('./serve'),
+  },
   copy: {
     describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
     load: () => import('./copy'),

@@ -22,3 +22,12 @@ export { loadArchive } from './copy/load';
 export { saveArchive } from './copy/save';
 export { inspectImage, type ImageSummary } from './image/inspect';
 export { listImages, type ImageListEntry } from './image/list';
+export {
+  DirectoryStorage,
+  Htpasswd,
+  openImageStorage,
+  serveRegistry,
+  type RegistryServerHandle,
+  type RegistryStorage,
+  type ServeRegistryOptions,
+} from './airgap/serve';

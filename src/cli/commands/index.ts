@@ -91,5 +91,10 @@ export const commands: AnyCommand[] = [
     'delete an image manifest from a registry (by tag: the manifest it points to, with all its tags)',
     () => require('./delete').deleteCommand,
   ),
+  lazy(
+    'registry',
+    'serve a registry storage or the registry/ of a cluster image, read-only',
+    () => require('./registry').registryCommand,
+  ),
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */

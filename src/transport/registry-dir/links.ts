@@ -6,7 +6,7 @@ import { assertWritableInside, readBoundedFile } from '../../fs';
 import { writeFileAtomic } from '../../store';
 
 /** A link file holds one digest, `sha256:<hex>` (paths.go blobLinkPathSpec); anything longer is not a link. */
-const MAX_LINK_BYTES = 256;
+export const MAX_LINK_BYTES = 256;
 
 /**
  * The digest a link file names, or undefined when there is no such link. The link must be a regular file inside
