@@ -16,6 +16,7 @@ import { parsePlatform } from '../../manifest/platform';
 import { defaultStoreRoot } from '../../store/paths';
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
+import { parseFlag } from '../usage-error';
 
 interface ServeArgs extends GlobalOptions {
   dir?: string;
@@ -99,7 +100,7 @@ export const registryCommand: CommandModule<GlobalOptions, GlobalOptions> = {
 async function openStorage(argv: ServeArgs, storeRoot: string | undefined): Promise<RegistryStorage> {
   if ((argv.dir === undefined) === (argv.image === undefined)) {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       'name what to serve: a folder (DIR) or an image (--image IMAGE), not both',
       'kimg registry serve DIR | kimg registry serve --image IMAGE',
     );
@@ -107,7 +108,7 @@ async function openStorage(argv: ServeArgs, storeRoot: string | undefined): Prom
   if (argv.dir !== undefined) return DirectoryStorage.open(argv.dir);
   return openImageStorage(argv.image as string, {
     storeRoot: storeRoot ?? defaultStoreRoot(),
-    ...(argv.platform !== undefined && { platform: parsePlatform(argv.platform) }),
+    ...(argv.platform !== undefined && { platform: parseFlag(() => parsePlatform(argv.platform as string)) }),
   });
 }
 
@@ -118,7 +119,7 @@ export function parseAddr(addr: string): { host: string; port: number } {
   const host = match?.[1] ?? match?.[2];
   if (!match || host === undefined || port > 65535) {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       `--addr "${addr}" is not HOST:PORT`,
       `e.g. ${DEFAULT_SERVE_HOST}:${DEFAULT_SERVE_PORT}, 0.0.0.0:5000 for every interface, [::1]:5000, port 0 for any free port`,
     );
@@ -133,7 +134,7 @@ async function readTls(
   if (cert === undefined && key === undefined) return undefined;
   if (cert === undefined || key === undefined) {
     throw new KimgError(
-      'INVALID_ARGUMENT',
+      'USAGE',
       'https needs both --tls-cert and --tls-key',
       'give both PEM files, or neither for http',
     );

@@ -79,7 +79,8 @@ describe('hostile manifests: clear errors, bounded time and memory', () => {
       hint: expect.stringContaining('KIMG_DISCOVERY_MAX_FILE_SIZE=<bytes|NMiB>'),
     });
     expect(outcome.ms).toBeLessThan(1000);
-    expect(outcome.growth).toBeLessThan(16 * MiB);
+    // Module loading and GC noise stay well under the 100 MB a read would cost (seen: 3–29 MiB under load).
+    expect(outcome.growth).toBeLessThan(48 * MiB);
   });
 
   it('the file size limit is raised by KIMG_DISCOVERY_MAX_FILE_SIZE', async () => {
