@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { KimgError } from '../errors';
 import { assertWritableInside } from '../fs';
 import type { Descriptor } from '../manifest';
-import { fsyncDir, pathExists } from './fs-atomic';
+import { fsyncDir, pathExists } from '../fs/atomic-file';
 import { walkGraph, type BlobLookup } from './graph';
 import { applyRoots } from './index-edits';
 import type { Ingest } from './ingest';

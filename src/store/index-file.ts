@@ -9,7 +9,7 @@ import {
   parseBoundedJson,
   REF_NAME_ANNOTATION,
 } from '../manifest';
-import { writeFileAtomic } from './fs-atomic';
+import { writeFileAtomic } from '../fs/atomic-file';
 import type { LayoutPaths } from './paths';
 
 /**

@@ -9,7 +9,7 @@ export { MIN_ID_PREFIX, resolveIn, type Resolved } from './resolve';
 export { indexFileSchema, readIndexFile, type IndexEntry, type IndexFile } from './index-file';
 export { IMAGE_LAYOUT_VERSION } from './layout-file';
 export { applyTag, removeDigest, untagName } from './index-edits';
-export { fsyncDir, pathExists, writeFileAtomic } from './fs-atomic';
+export { fsyncDir, pathExists, writeFileAtomic } from '../fs/atomic-file';
 export { isExternalBlob, MANIFEST_LIMIT_HINT } from './graph';
 export { openVerifiedFile } from './blob-file';
 export { Scratch, TEMP_FILE_MARKER } from './scratch';

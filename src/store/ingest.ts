@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { isVerified, parseDigest, VerifyingStream } from '../digest';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
-import { makeDirectory, pathExists } from './fs-atomic';
+import { makeDirectory, pathExists } from '../fs/atomic-file';
 import { newIngestDirName } from './ingest-name';
 import { removeOnInterrupt } from '../interrupt';
 import { assertLayoutWritable } from './layout-file';

@@ -3,7 +3,7 @@ import { KimgError } from '../errors';
 import { assertWritableInside, readBoundedFile } from '../fs';
 import { memo, zod } from '../lazy/lazy';
 import { parseBoundedJson } from '../manifest';
-import { createFileIfAbsent, makeDirectory } from './fs-atomic';
+import { createFileIfAbsent, makeDirectory } from '../fs/atomic-file';
 import { emptyIndex } from './index-file';
 import type { LayoutPaths } from './paths';
 

@@ -1,7 +1,7 @@
 import { KimgError } from '../errors';
 import { withFileLock, type LockTiming } from '../lock/file-lock';
 import type { LayoutPaths } from './paths';
-import { makeDirectory } from './fs-atomic';
+import { makeDirectory } from '../fs/atomic-file';
 import { assertLayoutWritable } from './layout-file';
 
 export type LockOptions = Partial<LockTiming>;

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { openVerifiedFile } from './blob-file';
 import { KimgError } from '../errors';
 import type { Descriptor } from '../manifest';
-import { pathExists } from './fs-atomic';
+import { pathExists } from '../fs/atomic-file';
 import { descriptorOf, removeDigest, untagName } from './index-edits';
 import { emptyIndex, entryName, readIndexFile, writeIndexFile, type IndexFile } from './index-file';
 import { checkLayoutFile, ensureLayout } from './layout-file';

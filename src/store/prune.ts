@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { isDigest } from '../digest';
-import { pathExists, TEMP_MARKER, tempFileWriter } from './fs-atomic';
+import { pathExists, TEMP_MARKER, tempFileWriter } from '../fs/atomic-file';
 import { walkGraph } from './graph';
 import { writeIndexFile, type IndexFile } from './index-file';
 import { isProcessAlive, isStaleIngest } from './ingest-gc';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { makeDirectory, writeFileAtomic } from '../../store/fs-atomic';
+import { makeDirectory, writeFileAtomic } from '../../fs/atomic-file';
 
 /** Digests remembered per file (least recently used dropped first): ~150 bytes each, so the file stays < 2 MB. */
 export const MAX_BLOB_LOCATIONS = 10_000;
