@@ -33,7 +33,13 @@ interface BuildArgs extends GlobalOptions {
   ignorefile?: string;
   push?: boolean;
   output?: string | string[];
-  'save-images'?: boolean;
+  'save-images': boolean;
+  helm?: string;
+  'image-list'?: string | string[];
+  'ignore-images'?: string | string[];
+  'max-pull-procs'?: number;
+  'ignore-missing-images'?: boolean;
+  'all-platforms'?: boolean;
   'max-unpack-size'?: string;
   'max-unpack-entries'?: string;
   'max-download-size'?: string;
@@ -44,13 +50,12 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
   handler: async (argv) => {
     const context = createContext(argv);
     const { output } = context;
-    // CLI contract flag. Embedding the apps' images into registry/ is not built yet: refuse rather than produce an
-    // image an air-gapped site would find incomplete. --save-images=false (the only behaviour there is) is fine.
-    if (argv['save-images']) {
+    const maxPulls = argv['max-pull-procs'];
+    if (maxPulls !== undefined && (!Number.isInteger(maxPulls) || maxPulls < 1)) {
       throw new KimgError(
-        'UNSUPPORTED',
-        '--save-images: embedding the container images apps need into registry/ is not available in this kimg yet',
-        'build without it (--save-images=false), then add images with `kimg copy IMAGE registry-dir:CONTEXT/registry:NAME`',
+        'USAGE',
+        `--max-pull-procs ${maxPulls}: expected a whole number ≥ 1`,
+        'e.g. --max-pull-procs 5',
       );
     }
     const buildArgs = pairs(list(argv['build-arg']), '--build-arg', true);
@@ -87,6 +92,16 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
           maxDownloadSize: parseByteSize(argv['max-download-size'], '--max-download-size'),
         }),
         outputs: list(argv.output),
+        saveImages: argv['save-images'],
+        embed: {
+          ...(argv.helm !== undefined && { helm: argv.helm }),
+          imageLists: list(argv['image-list']),
+          ignoreLists: list(argv['ignore-images']),
+          ...(maxPulls !== undefined && { maxPulls }),
+          ignoreMissing: argv['ignore-missing-images'] === true,
+          allPlatforms: argv['all-platforms'] === true,
+        },
+        onImageWarning: (line) => output.warn(line),
         open: context.open,
         onWarning: (d) => output.warnBlock(`\n${formatDiagnostic(d)}`),
         onStep: (step) =>
@@ -170,8 +185,33 @@ function options(argv: Argv<GlobalOptions>) {
     })
     .option('save-images', {
       type: 'boolean',
+      default: true,
       describe:
-        'embed the container images apps need into registry/ (not available yet: only false is accepted)',
+        'embed the container images of manifests/, charts/, images/shim/ and APP/CNI/CSI into registry/ (--save-images=false: none)',
+    })
+    .option('helm', {
+      type: 'string',
+      describe: 'Helm binary that renders charts (default KIMG_HELM, then PATH)',
+    })
+    .option('image-list', {
+      type: 'string',
+      describe: 'FILE: more images to embed, one per line (repeatable)',
+    })
+    .option('ignore-images', {
+      type: 'string',
+      describe: 'FILE: images not to embed, one per line (repeatable)',
+    })
+    .option('max-pull-procs', {
+      type: 'number',
+      describe: 'images pulled at once when embedding (default 5)',
+    })
+    .option('ignore-missing-images', {
+      type: 'boolean',
+      describe: 'leave out, with a warning, an image that cannot be pulled (default: the build fails)',
+    })
+    .option('all-platforms', {
+      type: 'boolean',
+      describe: "embed every platform of an image's index, not only the build's",
     });
 }
 
