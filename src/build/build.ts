@@ -173,7 +173,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
 }
 
 /** The parse phase: the Kubefile read under its limits and parsed; errors stop the build before any I/O. */
-async function parse(options: BuildOptions): Promise<{ ast: KubefileAst; text: string }> {
+export async function parse(options: BuildOptions): Promise<{ ast: KubefileAst; text: string }> {
   const file = kubefilePath(options);
   const shownAs = options.file ?? join(options.context, basename(file));
   const limits = kubefileLimits(options.env ?? process.env);

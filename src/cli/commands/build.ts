@@ -2,10 +2,13 @@ import type { Argv, CommandModule } from 'yargs';
 import {
   build,
   BuildDiagnosticsError,
+  dryRunImages,
   CLUSTER_IMAGE_TYPES,
+  type BuildOptions,
   type BuildReport,
   type ClusterImageType,
 } from '../../build';
+import type { DiscoveryResult } from '../../airgap/discovery';
 import { formatDiagnostic } from '../../build/kubefile';
 import { KimgError } from '../../errors';
 import { LAYER_COMPRESSIONS, type LayerCompressionKind } from '../../layer/compressors';
@@ -61,7 +64,7 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
     const buildArgs = pairs(list(argv['build-arg']), '--build-arg', true);
     let report: BuildReport;
     try {
-      report = await build({
+      const buildOptions: BuildOptions = {
         context: argv.context,
         ...(argv.file !== undefined && { file: argv.file }),
         tags: list(argv.tag),
@@ -108,7 +111,14 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
           output.note(
             `[${step.platform}] ${step.stageName ?? `stage ${step.stage}`}: ${step.instruction}${step.cached ? '  (cached)' : ''} ${step.seconds.toFixed(2)}s`,
           ),
-      });
+      };
+      if (argv['dry-run']) {
+        const found = await dryRunImages(buildOptions);
+        found.warnings.forEach((line) => output.warn(line));
+        output.result(found, () => formatDiscovered(found));
+        return;
+      }
+      report = await build(buildOptions);
     } catch (err) {
       // Every problem of the Kubefile, as the compiler-style report; the exit point adds the summary line.
       if (err instanceof BuildDiagnosticsError) process.stderr.write(`${terminalLines(err.format())}\n`);
@@ -209,10 +219,22 @@ function options(argv: Argv<GlobalOptions>) {
       type: 'boolean',
       describe: 'leave out, with a warning, an image that cannot be pulled (default: the build fails)',
     })
+    .option('dry-run', {
+      type: 'boolean',
+      describe: 'list the images the build would embed, with where each is asked for; build nothing',
+    })
     .option('all-platforms', {
       type: 'boolean',
       describe: "embed every platform of an image's index, not only the build's",
     });
+}
+
+/** One image a line, then each place that asked for it: `  file:line  how`. */
+function formatDiscovered(found: DiscoveryResult): string {
+  if (found.images.length === 0) return 'No images to embed';
+  return found.images
+    .flatMap((image) => [image.reference, ...image.sources.map((s) => `  ${s.file}:${s.line}  ${s.how}`)])
+    .join('\n');
 }
 
 /** Not `array: true` (it would swallow the CONTEXT positional): a repeated flag gives an array. */

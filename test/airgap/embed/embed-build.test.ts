@@ -9,6 +9,7 @@ import {
   runOk,
   skopeo,
   startRegistry,
+  treeHash,
   testHelm,
   type RunningRegistry,
 } from '../../harness';
@@ -296,5 +297,38 @@ describe('--save-images=false and several platforms', () => {
       expect(listing).toContain(`blobs/sha256/${own.slice(0, 2)}/${own}/data`);
       expect(listing).not.toContain(`blobs/sha256/${other.slice(0, 2)}/${other}/data`);
     }
+  }, 60_000);
+});
+
+describe('kimg build --dry-run', () => {
+  it('lists the images with provenance, contacts no registry and leaves the store unchanged', async () => {
+    const context = await writeContext();
+    const before = await sourcePulls();
+    const tree = await treeHash(root);
+    const json = await build(context, ['--dry-run', '--format', 'json']);
+    expect(json.code).toBe(0);
+    const found = JSON.parse(json.stdout) as {
+      images: { reference: string; sources: { file: string; line: number; how: string }[] }[];
+    };
+    expect(found.images.map((i) => i.reference).sort()).toEqual(
+      [
+        `${source.host}/acme/app:1`,
+        `${source.host}/acme/multi@${multi.index.digest}`,
+        `${source.host}/acme/web:2`,
+        `${source.host}/team/tool:2`,
+      ].sort(),
+    );
+    const app = found.images.find((i) => i.reference.endsWith('acme/app:1'));
+    expect(app?.sources).toEqual([
+      expect.objectContaining({
+        file: 'manifests/app.yaml',
+        line: 10,
+        how: expect.stringMatching(/^manifest:Deployment:/),
+      }),
+    ]);
+    const human = await build(context, ['--dry-run']);
+    expect(human.stdout).toContain(`${source.host}/team/tool:2\n  images/shim/list:2  shim-list`);
+    expect(await sourcePulls()).toBe(before);
+    expect(await treeHash(root)).toBe(tree);
   }, 60_000);
 });
