@@ -300,6 +300,26 @@ describe('--save-images=false and several platforms', () => {
   }, 60_000);
 });
 
+describe('--all-platforms', () => {
+  it('embeds every child of an index and records the platforms as all', async () => {
+    const context = await makeTempDir('kimg-embed-all-');
+    await mkdir(join(context, 'images', 'shim'), { recursive: true });
+    await writeFile(join(context, 'images', 'shim', 'list'), `${source.host}/acme/multi:1\n`);
+    await writeFile(join(context, 'Kubefile'), 'FROM scratch\nCOPY images /images/\n');
+    await kimgOk(['build', '--platform', 'linux/amd64', '--all-platforms', '-t', 'all:1', context], { root });
+    const image = await inspect('all:1');
+    expect(image.embeddedImages).toEqual([
+      expect.objectContaining({ name: 'acme/multi:1', digest: multi.index.digest, platforms: ['all'] }),
+    ]);
+    const layer = image.layers?.[image.layers.length - 1]?.digest as string;
+    const listing = (await runOk('tar', ['-tf', await storeBlob(layer)])).stdout;
+    for (const child of multi.children) {
+      const hex = child.manifestDigest.slice(7);
+      expect(listing).toContain(`blobs/sha256/${hex.slice(0, 2)}/${hex}/data`);
+    }
+  }, 60_000);
+});
+
 describe('kimg build --dry-run', () => {
   it('lists the images with provenance, contacts no registry and leaves the store unchanged', async () => {
     const context = await writeContext();
@@ -330,5 +350,24 @@ describe('kimg build --dry-run', () => {
     expect(human.stdout).toContain(`${source.host}/team/tool:2\n  images/shim/list:2  shim-list`);
     expect(await sourcePulls()).toBe(before);
     expect(await treeHash(root)).toBe(tree);
+  }, 60_000);
+
+  it("sees the images of the Kubefile's APP sources", async () => {
+    const context = await makeTempDir('kimg-embed-app-');
+    await writeTree(context, {
+      Kubefile: 'FROM scratch\nAPP db local://db.yaml\n',
+      'db.yaml': `apiVersion: v1\nkind: Pod\nmetadata:\n  name: db\nspec:\n  containers:\n    - name: db\n      image: ${source.host}/acme/app:1\n`,
+    });
+    const json = await build(context, ['--dry-run', '--format', 'json']);
+    expect(json.stderr).toBe('');
+    const found = JSON.parse(json.stdout) as {
+      images: { reference: string; sources: { file: string; line: number }[] }[];
+    };
+    expect(found.images).toEqual([
+      expect.objectContaining({
+        reference: `${source.host}/acme/app:1`,
+        sources: [expect.objectContaining({ file: 'db.yaml', line: 8 })],
+      }),
+    ]);
   }, 60_000);
 });
