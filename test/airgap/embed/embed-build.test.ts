@@ -234,6 +234,19 @@ describe('kimg build embeds the images its apps need', () => {
     }
   });
 
+  it('survives kimg save / kimg load into another store and is served there (the offline workflow)', async () => {
+    const archive = join(await makeTempDir('kimg-archive-'), 'apps.tar');
+    await kimgOk(['save', '-o', archive, 'apps:1'], { root });
+    const site = await makeTempDir('kimg-site-');
+    await kimgOk(['load', '-i', archive], { root: site });
+    const server = await startServe(['--image', 'apps:1'], { root: site });
+    try {
+      await expectOriginalDigests(server.host);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a template-only change re-pulls nothing and keeps the registry/ layer digest', async () => {
     const changed = await writeContext({ templateNote: '-renamed' });
     const before = await blobGets();
