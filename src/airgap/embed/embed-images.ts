@@ -53,26 +53,48 @@ export async function resolveImages(
   const close = async (): Promise<void> => {
     await Promise.all(opened.map((target) => target.close().catch(() => undefined)));
   };
-  try {
-    const results = await Promise.all(
-      discovered.map((image) =>
-        limiter.run(async () => {
-          try {
-            return await resolveOne(image, options, opened);
-          } catch (err) {
-            const failure = embedFailure(image, err);
-            if (!options.ignoreMissing) throw failure;
-            options.onWarning?.(`${failure.message}: left out (--ignore-missing-images)`);
-            return undefined;
-          }
-        }),
-      ),
-    );
-    return { images: results.filter((r): r is ResolvedImage => r !== undefined), close };
-  } catch (err) {
+  const results = await allOrNothing(discovered, options.signal, (image, signal) =>
+    limiter.run(async () => {
+      signal.throwIfAborted(); // queued behind the limiter when another image already failed
+      try {
+        return await resolveOne(image, { ...options, signal }, opened);
+      } catch (err) {
+        const failure = embedFailure(image, err);
+        if (!options.ignoreMissing || signal.aborted) throw failure;
+        options.onWarning?.(`${failure.message}: left out (--ignore-missing-images)`);
+        return undefined;
+      }
+    }),
+  ).catch(async (err: unknown) => {
     await close();
     throw err;
-  }
+  });
+  return { images: results.filter((r): r is ResolvedImage => r !== undefined), close };
+}
+
+/**
+ * Runs `task` for every item; the first failure aborts the others (through the signal they get) and is thrown
+ * only once all of them have stopped, so nothing is still writing when the caller cleans up.
+ */
+async function allOrNothing<T, R>(
+  items: readonly T[],
+  outer: AbortSignal | undefined,
+  task: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<R[]> {
+  const controller = new AbortController();
+  const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+  let failure: { error: unknown } | undefined;
+  const settled = await Promise.allSettled(
+    items.map((item) =>
+      task(item, signal).catch((error: unknown) => {
+        failure ??= { error };
+        controller.abort();
+        throw error;
+      }),
+    ),
+  );
+  if (failure) throw failure.error;
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
 
 async function resolveOne(
@@ -114,24 +136,23 @@ export async function copyResolved(
       : { kind: 'platforms', platforms: [...options.platforms], keepIndex: true };
   const destination = await openDestination({ transport: 'registry-dir', dir }, options.open);
   try {
-    await Promise.all(
-      resolved.map((entry) =>
-        limiter.run(async () => {
-          try {
-            await copyItems(
-              entry.source,
-              destination,
-              [{ descriptor: entry.descriptor, names: [entry.name] }],
-              {
-                platforms,
-                ...(options.signal && { signal: options.signal }),
-              },
-            );
-          } catch (err) {
-            throw embedFailure(entry.image, err);
-          }
-        }),
-      ),
+    await allOrNothing(resolved, options.signal, (entry, signal) =>
+      limiter.run(async () => {
+        signal.throwIfAborted();
+        try {
+          await copyItems(
+            entry.source,
+            destination,
+            [{ descriptor: entry.descriptor, names: [entry.name] }],
+            {
+              platforms,
+              signal,
+            },
+          );
+        } catch (err) {
+          throw embedFailure(entry.image, err);
+        }
+      }),
     );
     await destination.commit(options.signal ? { signal: options.signal } : {});
   } catch (err) {
