@@ -8,6 +8,7 @@ import {
   removeTempDirs,
   runOk,
   skopeo,
+  startFaultProxy,
   startRegistry,
   treeHash,
   testHelm,
@@ -278,6 +279,35 @@ describe('images that cannot be pulled', () => {
     expect(built.stderr).toContain(`warning: image ${source.host}/acme/missing:1 (images/shim/list:4)`);
     const records = JSON.parse((await inspect('partial:1')).config?.labels?.['io.kimg.images'] ?? '[]');
     expect(records).toHaveLength(4);
+  }, 60_000);
+});
+
+describe('a blob damaged on the way', () => {
+  it('fails the build naming the image and file:line; the store is as it was', async () => {
+    const proxy = await startFaultProxy(source.url, {
+      rules: [{ kind: 'corrupt-byte', method: 'GET', path: /\/blobs\/sha256:/, offset: 10 }],
+    });
+    try {
+      const context = await makeTempDir('kimg-embed-corrupt-');
+      await writeTree(context, {
+        Kubefile: 'FROM scratch\nCOPY images /images/\n',
+        'images/shim/list': `${proxy.host}/acme/web:2\n`,
+      });
+      // The same build without embedding first: the store's own dirs exist and only embedding can differ.
+      expect((await build(context, ['--save-images=false', '-t', 'corrupt:0'])).code).toBe(0);
+      const before = await treeHash(root);
+      const failed = await build(context, ['-t', 'corrupt:1']);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(
+        `image ${proxy.host}/acme/web:2 (images/shim/list:1) cannot be embedded`,
+      );
+      expect(failed.stderr).toContain('digest mismatch for blob');
+      expect(proxy.requests.some((r) => r.faults.includes('corrupt-byte'))).toBe(true);
+      // Nothing left behind: the registry-dir was in the build's scratch dir, the transaction aborted.
+      expect(await treeHash(root)).toBe(before);
+    } finally {
+      await proxy.stop();
+    }
   }, 60_000);
 });
 
