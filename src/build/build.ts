@@ -7,6 +7,7 @@ import type { OpenContext } from '../transport/open';
 import type { DaemonOptions } from '../transport/docker-daemon';
 import type { UnpackLimits } from '../unpack';
 import { hasErrors, parseKubefile, type Diagnostic, type KubefileAst } from './kubefile';
+import { embedStep, type EmbedSettings } from './embed-step';
 import { BuildDiagnosticsError } from './execute/build-error';
 import { executePlan, planPlatform, type PlatformBuildOptions } from './execute/execute-build';
 import type { BuildReport, StepReport } from './execute/report';
@@ -68,6 +69,15 @@ export interface BuildOptions {
   onStep?: (step: StepReport) => void;
   /** Warnings of the Kubefile (errors are thrown as BuildDiagnosticsError). */
   onWarning?: (diagnostic: Diagnostic) => void;
+  /**
+   * `--save-images` (default true): embed the container images the context's manifests, charts, image lists and
+   * APP/CNI/CSI ask for into `registry/` (embed-step.ts, docs/airgap.md "Embedding").
+   */
+  saveImages?: boolean;
+  /** How images are found and embedded (`--helm`, `--image-list`, `--ignore-images`, `--max-pull-procs`, …). */
+  embed?: Partial<EmbedSettings>;
+  /** Warnings of discovery and embedding (a chart not rendered, an image left out), one line each. */
+  onImageWarning?: (line: string) => void;
   signal?: AbortSignal;
 }
 
@@ -83,6 +93,25 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
   const kubefile = await parse(options);
   const { signal } = options;
   const session = await openSession(options, settings);
+  const finalizeSteps =
+    options.saveImages === false
+      ? DEFAULT_FINALIZE_STEPS
+      : [
+          ...DEFAULT_FINALIZE_STEPS,
+          embedStep({
+            contextDir: options.context,
+            settings: {
+              imageLists: [],
+              ignoreLists: [],
+              ignoreMissing: false,
+              allPlatforms: false,
+              ...options.embed,
+            },
+            open: options.open,
+            env: options.env ?? process.env,
+            onWarning: (line) => options.onImageWarning?.(line),
+          }),
+        ];
   try {
     const steps: StepReport[] = [];
     const built: StoredPlatform[] = [];
@@ -113,7 +142,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
       const planned = await planPlatform(platformOptions);
       const image = await executePlan(planned, platformOptions);
       built.push(
-        await finalizePlatform(image, DEFAULT_FINALIZE_STEPS, {
+        await finalizePlatform(image, finalizeSteps, {
           platform,
           session,
           settings,
@@ -144,7 +173,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
 }
 
 /** The parse phase: the Kubefile read under its limits and parsed; errors stop the build before any I/O. */
-async function parse(options: BuildOptions): Promise<{ ast: KubefileAst; text: string }> {
+export async function parse(options: BuildOptions): Promise<{ ast: KubefileAst; text: string }> {
   const file = kubefilePath(options);
   const shownAs = options.file ?? join(options.context, basename(file));
   const limits = kubefileLimits(options.env ?? process.env);

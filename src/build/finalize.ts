@@ -9,8 +9,8 @@ import type { BuildSettings } from './settings';
 
 /**
  * The last phase of a build. Per platform, finalize steps turn the target stage's image into the image that is
- * stored (the `--label`/`--type` labels now; embedding the apps' container images into `registry/` is the next
- * step of this list); then the images (and an index for several platforms) are stored, tagged and committed in
+ * stored (the `--label`/`--type` labels, then — unless `--save-images=false` — embed-step.ts, which embeds the
+ * apps' container images into `registry/`); then the images (and an index for several platforms) are stored, tagged and committed in
  * one transaction, the step cache is written, and the outputs (`--push`, `--output`) are published.
  */
 export interface FinalizeStep {

@@ -12,10 +12,12 @@ export {
   APP_KINDS,
   appRecordSchema,
   appRecordsSchema,
+  embeddedImagesSchema,
   launchRecordSchema,
   readLabelRecord,
   type AppKind,
   type AppRecord,
+  type EmbeddedImageRecord,
   type LaunchRecord,
   type RecordRead,
 } from './records';

@@ -18,6 +18,8 @@ export const ClusterLabels = {
   apps: 'io.kimg.apps',
   /** kimg: LAUNCH or CMDS, JSON (`launchRecordSchema`). */
   launch: 'io.kimg.launch',
+  /** kimg: the container images embedded in `registry/`, JSON (`embeddedImagesSchema`). */
+  images: 'io.kimg.images',
 } as const;
 
 /** `sealos.io.type` values. */

@@ -20,17 +20,41 @@ export interface AppRecord {
 /** `io.kimg.launch`: LAUNCH names apps, CMDS gives commands; one or the other. */
 export type LaunchRecord = { apps: string[] } | { cmds: string[] };
 
+/**
+ * One image of `io.kimg.images`: what `kimg build` embedded in `registry/`. `platforms` are the platforms asked
+ * (`os/arch[/variant]`), or `['all']` with `--all-platforms`; `sources` are `file:line` of every place that asked.
+ */
+export interface EmbeddedImageRecord {
+  /** As the first source wrote it. */
+  reference: string;
+  /** Repository and tag (or digest) in `registry/`, without the source host: `library/nginx:latest`. */
+  name: string;
+  /** The digest `name` resolves to there (an index's own digest when a sparse index is kept). */
+  digest: string;
+  platforms: string[];
+  sources: string[];
+}
+
 interface Schemas {
   appRecordSchema: z.ZodType<AppRecord>;
   appRecordsSchema: z.ZodType<AppRecord[]>;
   launchRecordSchema: z.ZodType<LaunchRecord>;
+  embeddedImagesSchema: z.ZodType<EmbeddedImageRecord[]>;
 }
 
 export declare const appRecordSchema: Schemas['appRecordSchema'];
 export declare const appRecordsSchema: Schemas['appRecordsSchema'];
 export declare const launchRecordSchema: Schemas['launchRecordSchema'];
+export declare const embeddedImagesSchema: Schemas['embeddedImagesSchema'];
 
-defineLazyExports<Schemas>(exports, ['appRecordSchema', 'appRecordsSchema', 'launchRecordSchema'], () => {
+const SCHEMA_NAMES: (keyof Schemas & string)[] = [
+  'appRecordSchema',
+  'appRecordsSchema',
+  'launchRecordSchema',
+  'embeddedImagesSchema',
+];
+
+defineLazyExports<Schemas>(exports, SCHEMA_NAMES, () => {
   const z = zod();
   const appRecordSchema = z.looseObject({
     name: z.string().min(1),
@@ -46,6 +70,15 @@ defineLazyExports<Schemas>(exports, ['appRecordSchema', 'appRecordsSchema', 'lau
       z.looseObject({ apps: z.array(z.string()) }),
       z.looseObject({ cmds: z.array(z.string()) }),
     ]) as unknown as z.ZodType<LaunchRecord>,
+    embeddedImagesSchema: z.array(
+      z.looseObject({
+        reference: z.string(),
+        name: z.string().min(1),
+        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+        platforms: z.array(z.string()),
+        sources: z.array(z.string()),
+      }),
+    ) as unknown as z.ZodType<EmbeddedImageRecord[]>,
   };
 });
 

@@ -45,46 +45,61 @@ export async function transfer(
   items: TransferItem[],
   options: TransferOptions = {},
 ): Promise<TransferResult> {
+  try {
+    const result = await copyItems(source, destination, items, options);
+    await destination.commit({ signal: options.signal });
+    return result;
+  } catch (err) {
+    await destination.abort();
+    throw err;
+  }
+}
+
+/**
+ * `transfer` without the commit: the images copied and tagged in the destination's open transaction, which the
+ * caller commits (or aborts) — so several sources can fill one destination in one transaction, as embedding does
+ * (each `docker://` source is one repository). Concurrent calls on one destination are safe: its ingest stages a
+ * blob once however many copies push it.
+ */
+export async function copyItems(
+  source: ReadOnlyTarget,
+  destination: Target,
+  items: TransferItem[],
+  options: TransferOptions = {},
+): Promise<TransferResult> {
   const { signal } = options;
   // Documents made on the way (filtered indexes, converted manifests), served to the copier from memory.
   const made = new Map<string, Buffer>();
   const reader = overlaySource(source, made);
   const copier = new GraphCopier(reader, destination, options);
   const images: TransferredImage[] = [];
-  try {
-    for (const item of items) {
-      const original = item.descriptor ?? (await source.resolve(item.ref, { signal }));
-      const selected = await selectPlatforms(source, original, options.platforms ?? { kind: 'all' }, {
+  for (const item of items) {
+    const original = item.descriptor ?? (await source.resolve(item.ref, { signal }));
+    const selected = await selectPlatforms(source, original, options.platforms ?? { kind: 'all' }, {
+      signal,
+    });
+    for (const [digest, bytes] of selected.synthesized) made.set(digest, bytes);
+    const notes = selected.note === undefined ? [] : [selected.note];
+    let root = selected.root;
+    if (options.format) {
+      const converted = await convertFormat(overlaySource(source, made), root, options.format, made, {
         signal,
       });
-      for (const [digest, bytes] of selected.synthesized) made.set(digest, bytes);
-      const notes = selected.note === undefined ? [] : [selected.note];
-      let root = selected.root;
-      if (options.format) {
-        const converted = await convertFormat(overlaySource(source, made), root, options.format, made, {
-          signal,
-        });
-        if (converted.digest !== root.digest)
-          notes.push(`converted to ${options.format}: ${converted.digest}`);
-        root = converted;
-      }
-      await copier.copy(root, selected.omitted);
-      if (options.referrers || options.digestTags) {
-        const attached = await copyAttached({ source, reader, destination, copier }, root, item.names, {
-          ...options,
-          omitted: selected.omitted,
-        });
-        notes.push(`${attached} attached artifact(s) copied`);
-      }
-      const tagOptions = { signal, ...(selected.omitted.size > 0 && { omitted: selected.omitted }) };
-      if (item.names.length === 0) await destination.tag(root, undefined, tagOptions);
-      for (const name of item.names) await destination.tag(root, name, tagOptions);
-      images.push({ source: original, descriptor: root, names: item.names, notes });
+      if (converted.digest !== root.digest) notes.push(`converted to ${options.format}: ${converted.digest}`);
+      root = converted;
     }
-    await destination.commit({ signal });
-  } catch (err) {
-    await destination.abort();
-    throw err;
+    await copier.copy(root, selected.omitted);
+    if (options.referrers || options.digestTags) {
+      const attached = await copyAttached({ source, reader, destination, copier }, root, item.names, {
+        ...options,
+        omitted: selected.omitted,
+      });
+      notes.push(`${attached} attached artifact(s) copied`);
+    }
+    const tagOptions = { signal, ...(selected.omitted.size > 0 && { omitted: selected.omitted }) };
+    if (item.names.length === 0) await destination.tag(root, undefined, tagOptions);
+    for (const name of item.names) await destination.tag(root, name, tagOptions);
+    images.push({ source: original, descriptor: root, names: item.names, notes });
   }
   return { images, stats: copier.stats };
 }

@@ -136,14 +136,14 @@ describe('kimg build refuses bad input and leaves the store unchanged', () => {
     }
   });
 
-  it('--save-images is refused until embedding exists; --save-images=false builds', async () => {
-    const context = await refused('save-images', { Kubefile: 'FROM scratch\nLABEL a=b\n' });
+  it('--max-pull-procs must be a whole number ≥ 1, and the store is unchanged', async () => {
+    const context = await refused('max-pull-procs', { Kubefile: 'FROM scratch\nLABEL a=b\n' });
     const before = await treeHash(root);
-    const result = await kimg(['build', '--save-images', '-t', 'bad:1', context], { root });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('--save-images: embedding the container images apps need');
-    expect(result.stderr).toContain('--save-images=false');
+    for (const value of ['0', '1.5']) {
+      const result = await kimg(['build', '--max-pull-procs', value, '-t', 'bad:1', context], { root });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--max-pull-procs ${value}: expected a whole number ≥ 1`);
+    }
     expect(await treeHash(root)).toBe(before);
-    await kimgOk(['build', '--save-images=false', '-t', 'fine:1', context], { root });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   appRecordsSchema,
   ClusterLabels,
+  embeddedImagesSchema,
   INSTALL_HOOKS,
   launchRecordSchema,
   readLabelRecord,
@@ -23,6 +24,25 @@ describe('cluster-image records in labels', () => {
         { name: 'app', kind: 'app', sources: ['manifests/'], cmds: ['kubectl apply -f .'], env: { A: '1' } },
       ],
     });
+  });
+
+  it('reads the embedded-images record and refuses one whose digest is not a sha256 digest', () => {
+    const image = {
+      reference: 'quay.io/a/b:1',
+      name: 'a/b:1',
+      digest: `sha256:${'c'.repeat(64)}`,
+      platforms: ['linux/amd64'],
+      sources: ['manifests/app.yaml:10'],
+    };
+    const labels = { [ClusterLabels.images]: JSON.stringify([image]) };
+    expect(readLabelRecord(labels, ClusterLabels.images, embeddedImagesSchema, [])).toEqual({
+      ok: true,
+      value: [image],
+    });
+    const bad = { [ClusterLabels.images]: JSON.stringify([{ ...image, digest: 'sha256:x' }]) };
+    const read = readLabelRecord(bad, ClusterLabels.images, embeddedImagesSchema, []);
+    expect(read.ok).toBe(false);
+    expect(read.ok ? '' : read.reason).toContain('label io.kimg.images');
   });
 
   it('an absent label is the fallback; broken JSON and a wrong shape say why', () => {

@@ -6,6 +6,9 @@ import { contextEntryKind } from './context-file';
 import type { DiscoveryRun } from './discovery-run';
 import { discoverManifestFile, discoverManifestFolder, MANIFEST_SUFFIXES } from './manifest-discovery';
 
+/** How the build records a source in the context (build/plan/plan-copy.ts, sealer's spelling). */
+const LOCAL_SCHEME = 'local://';
+
 /**
  * The sources of APP/CNI/CSI instructions that are in the context: a chart folder (it has a Chart.yaml) or a
  * packaged chart (`.tgz`), a manifest file, or a folder of manifests. Remote sources (`https://`, `oci://`,
@@ -13,7 +16,8 @@ import { discoverManifestFile, discoverManifestFolder, MANIFEST_SUFFIXES } from 
  */
 export async function discoverApps(run: DiscoveryRun, apps: readonly AppRecord[]): Promise<void> {
   for (const app of apps) {
-    for (const source of app.sources) {
+    for (const written of app.sources) {
+      const source = written.startsWith(LOCAL_SCHEME) ? written.slice(LOCAL_SCHEME.length) : written;
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
         run.findings.warn(
           `${app.kind.toUpperCase()} ${app.name}: remote source ${source} is not searched for images`,

@@ -19,6 +19,22 @@ export function baseKey(base: unknown, settings: object): Digest {
   return digestJson({ base, settings });
 }
 
+/**
+ * The key of the `registry/` layer: the exact set of embedded images (stored name, digest), the platforms kept,
+ * and the timestamp its members carry. Tags are resolved before the key is made (a HEAD each), so a rebuild
+ * that changes no image reuses the layer without pulling, and a moved tag makes a new layer.
+ */
+export function registryLayerKey(
+  images: readonly { name: string; digest: string }[],
+  platforms: readonly string[],
+  timestamp: number,
+): Digest {
+  const set = images
+    .map(({ name, digest }) => `${name} ${digest}`)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return digestJson({ registryLayer: set, platforms, timestamp });
+}
+
 function digestJson(value: unknown): Digest {
   return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
 }

@@ -1,2 +1,2 @@
 export { BuildCache, BUILD_CACHE_DIR, type CacheEntry } from './build-cache';
-export { baseKey, stepKey } from './cache-key';
+export { baseKey, registryLayerKey, stepKey } from './cache-key';

@@ -55,14 +55,22 @@ export class LayerOutput {
     return path;
   }
 
-  async write(entries: Iterable<LayerEntry>, owner?: { uid: number; gid: number }): Promise<StoredLayer> {
+  /**
+   * One layer of `entries`. `compression` overrides the build's for this layer: the `registry/` layer is stored
+   * uncompressed (its blobs are compressed already, and `kimg registry serve --image` serves it in place).
+   */
+  async write(
+    entries: Iterable<LayerEntry>,
+    owner?: { uid: number; gid: number },
+    compression: LayerCompressionKind = this.options.compression,
+  ): Promise<StoredLayer> {
     const file = join(await this.ensureDir(), `layer-${randomBytes(6).toString('hex')}`);
     const written = await writeLayerFile(entries, file, {
-      compression: this.options.compression,
+      compression,
       timestamp: this.options.timestamp,
       ...(this.options.preserveMtime && { preserveMtime: true }),
       ...(owner && { owner }),
-      ...(this.gzipPool() && { pool: this.gzipPool() }),
+      ...(compression === 'gzip' && this.gzipPool() && { pool: this.gzipPool() }),
       ...(this.options.signal && { signal: this.options.signal }),
     });
     const descriptor: Descriptor = {

@@ -2,10 +2,13 @@ import type { Argv, CommandModule } from 'yargs';
 import {
   build,
   BuildDiagnosticsError,
+  dryRunImages,
   CLUSTER_IMAGE_TYPES,
+  type BuildOptions,
   type BuildReport,
   type ClusterImageType,
 } from '../../build';
+import type { DiscoveryResult } from '../../airgap/discovery';
 import { formatDiagnostic } from '../../build/kubefile';
 import { KimgError } from '../../errors';
 import { LAYER_COMPRESSIONS, type LayerCompressionKind } from '../../layer/compressors';
@@ -33,7 +36,13 @@ interface BuildArgs extends GlobalOptions {
   ignorefile?: string;
   push?: boolean;
   output?: string | string[];
-  'save-images'?: boolean;
+  'save-images': boolean;
+  helm?: string;
+  'image-list'?: string | string[];
+  'ignore-images'?: string | string[];
+  'max-pull-procs'?: number;
+  'ignore-missing-images'?: boolean;
+  'all-platforms'?: boolean;
   'max-unpack-size'?: string;
   'max-unpack-entries'?: string;
   'max-download-size'?: string;
@@ -44,19 +53,18 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
   handler: async (argv) => {
     const context = createContext(argv);
     const { output } = context;
-    // CLI contract flag. Embedding the apps' images into registry/ is not built yet: refuse rather than produce an
-    // image an air-gapped site would find incomplete. --save-images=false (the only behaviour there is) is fine.
-    if (argv['save-images']) {
+    const maxPulls = argv['max-pull-procs'];
+    if (maxPulls !== undefined && (!Number.isInteger(maxPulls) || maxPulls < 1)) {
       throw new KimgError(
-        'UNSUPPORTED',
-        '--save-images: embedding the container images apps need into registry/ is not available in this kimg yet',
-        'build without it (--save-images=false), then add images with `kimg copy IMAGE registry-dir:CONTEXT/registry:NAME`',
+        'USAGE',
+        `--max-pull-procs ${maxPulls}: expected a whole number ≥ 1`,
+        'e.g. --max-pull-procs 5',
       );
     }
     const buildArgs = pairs(list(argv['build-arg']), '--build-arg', true);
     let report: BuildReport;
     try {
-      report = await build({
+      const buildOptions: BuildOptions = {
         context: argv.context,
         ...(argv.file !== undefined && { file: argv.file }),
         tags: list(argv.tag),
@@ -87,13 +95,30 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
           maxDownloadSize: parseByteSize(argv['max-download-size'], '--max-download-size'),
         }),
         outputs: list(argv.output),
+        saveImages: argv['save-images'],
+        embed: {
+          ...(argv.helm !== undefined && { helm: argv.helm }),
+          imageLists: list(argv['image-list']),
+          ignoreLists: list(argv['ignore-images']),
+          ...(maxPulls !== undefined && { maxPulls }),
+          ignoreMissing: argv['ignore-missing-images'] === true,
+          allPlatforms: argv['all-platforms'] === true,
+        },
+        onImageWarning: (line) => output.warn(line),
         open: context.open,
         onWarning: (d) => output.warnBlock(`\n${formatDiagnostic(d)}`),
         onStep: (step) =>
           output.note(
             `[${step.platform}] ${step.stageName ?? `stage ${step.stage}`}: ${step.instruction}${step.cached ? '  (cached)' : ''} ${step.seconds.toFixed(2)}s`,
           ),
-      });
+      };
+      if (argv['dry-run']) {
+        const found = await dryRunImages(buildOptions);
+        found.warnings.forEach((line) => output.warn(line));
+        output.result(found, () => formatDiscovered(found));
+        return;
+      }
+      report = await build(buildOptions);
     } catch (err) {
       // Every problem of the Kubefile, as the compiler-style report; the exit point adds the summary line.
       if (err instanceof BuildDiagnosticsError) process.stderr.write(`${terminalLines(err.format())}\n`);
@@ -170,9 +195,46 @@ function options(argv: Argv<GlobalOptions>) {
     })
     .option('save-images', {
       type: 'boolean',
+      default: true,
       describe:
-        'embed the container images apps need into registry/ (not available yet: only false is accepted)',
+        'embed the container images of manifests/, charts/, images/shim/ and APP/CNI/CSI into registry/ (--save-images=false: none)',
+    })
+    .option('helm', {
+      type: 'string',
+      describe: 'Helm binary that renders charts (default KIMG_HELM, then PATH)',
+    })
+    .option('image-list', {
+      type: 'string',
+      describe: 'FILE: more images to embed, one per line (repeatable)',
+    })
+    .option('ignore-images', {
+      type: 'string',
+      describe: 'FILE: images not to embed, one per line (repeatable)',
+    })
+    .option('max-pull-procs', {
+      type: 'number',
+      describe: 'images pulled at once when embedding (default 5)',
+    })
+    .option('ignore-missing-images', {
+      type: 'boolean',
+      describe: 'leave out, with a warning, an image that cannot be pulled (default: the build fails)',
+    })
+    .option('dry-run', {
+      type: 'boolean',
+      describe: 'list the images the build would embed, with where each is asked for; build nothing',
+    })
+    .option('all-platforms', {
+      type: 'boolean',
+      describe: "embed every platform of an image's index, not only the build's",
     });
+}
+
+/** One image a line, then each place that asked for it: `  file:line  how`. */
+function formatDiscovered(found: DiscoveryResult): string {
+  if (found.images.length === 0) return 'No images to embed';
+  return found.images
+    .flatMap((image) => [image.reference, ...image.sources.map((s) => `  ${s.file}:${s.line}  ${s.how}`)])
+    .join('\n');
 }
 
 /** Not `array: true` (it would swallow the CONTEXT positional): a repeated flag gives an array. */

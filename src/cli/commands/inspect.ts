@@ -1,5 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { inspectImage } from '../../image/inspect';
+import {
+  ClusterLabels,
+  embeddedImagesSchema,
+  readLabelRecord,
+  type EmbeddedImageRecord,
+} from '../../cluster';
+import { inspectImage, type ImageSummary } from '../../image/inspect';
 import { MAX_MANIFEST_BYTES } from '../../manifest/limits';
 import { locationRef, openSource } from '../../transport/open';
 import { readBlob } from '../../transport/read-blob';
@@ -35,7 +41,7 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
         process.stdout.write(process.stdout.isTTY ? terminalLines(bytes.toString('utf8')) : bytes);
         return;
       }
-      const summary = await inspectImage(source, descriptor);
+      const summary = withEmbeddedImages(await inspectImage(source, descriptor));
       output.result({ name: argv.image, ...summary }, () =>
         JSON.stringify({ name: argv.image, ...summary }, null, 2),
       );
@@ -45,3 +51,20 @@ export const inspectCommand: CommandModule<GlobalOptions, InspectArgs> = {
     }
   },
 };
+
+type InspectedImage = Omit<ImageSummary, 'manifests'> & {
+  /** The `io.kimg.images` label, parsed: what `kimg build` embedded in `registry/` (docs/airgap.md). */
+  embeddedImages?: EmbeddedImageRecord[];
+  manifests?: InspectedImage[];
+};
+
+/** Adds the parsed embedded-images record beside the labels (of each child of an index), when there is one. */
+function withEmbeddedImages(summary: ImageSummary): InspectedImage {
+  const { manifests, ...rest } = summary;
+  const record = readLabelRecord(summary.config?.labels, ClusterLabels.images, embeddedImagesSchema, []);
+  return {
+    ...rest,
+    ...(record.ok && record.value.length > 0 && { embeddedImages: record.value }),
+    ...(manifests && { manifests: manifests.map(withEmbeddedImages) }),
+  };
+}

@@ -12,6 +12,8 @@ export interface PendingImage {
   repository: string;
   tag?: string;
   desc: Descriptor;
+  /** Index children deliberately absent (a sparse index): not walked, not required. */
+  omitted?: ReadonlySet<string>;
 }
 
 /**
@@ -34,8 +36,9 @@ export async function commitImages(
 ): Promise<void> {
   const locate = (digest: string): string => ingest.stagedPath(digest) ?? paths.blobData(digest);
   const graphs = new Map<string, ImageGraph>();
-  for (const { desc } of images)
-    if (!graphs.has(desc.digest)) graphs.set(desc.digest, await walkImage(desc, locate, where, paths.root));
+  for (const { desc, omitted } of images)
+    if (!graphs.has(desc.digest))
+      graphs.set(desc.digest, await walkImage(desc, locate, where, paths.root, omitted));
   signal?.throwIfAborted();
   // Every folder about to be written must resolve inside the dir (a repository or blobs/ folder that is a
   // symlink elsewhere): checked for all of them before the first rename, so a refusal changes nothing.

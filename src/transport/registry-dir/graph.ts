@@ -17,16 +17,19 @@ export type BlobLocator = (digest: string) => string;
 /**
  * Walks from `root` through indexes and manifests (unknown media types are leaves, so artifacts are linked, not
  * parsed). Every blob must be present (BLOB_UNKNOWN otherwise, before anything is written), except
- * non-distributable layers, which the registry does not need either: clients fetch them from their `urls`.
+ * non-distributable layers, which the registry does not need either: clients fetch them from their `urls`, and
+ * the `omitted` children of a sparse index (TagOptions.omitted).
  */
 export async function walkImage(
   root: Descriptor,
   locate: BlobLocator,
   where: string,
   dir: string,
+  omitted: ReadonlySet<string> = new Set(),
 ): Promise<ImageGraph> {
   const graph: ImageGraph = { manifests: [], blobs: [] };
-  const seen = new Set<string>();
+  // A sparse index's absent children are skipped like blobs already seen; the registry serves the index as it is.
+  const seen = new Set<string>(omitted);
   const visit = async (desc: Descriptor): Promise<void> => {
     if (seen.has(desc.digest)) return;
     seen.add(desc.digest);

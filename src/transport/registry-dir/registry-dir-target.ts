@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
 import type { Descriptor } from '../../manifest';
 import { Ingest, LayoutPaths, openVerifiedFile, pathExists } from '../../store';
-import type { IoOptions, NamedImage, Target } from '../types';
+import type { IoOptions, NamedImage, TagOptions, Target } from '../types';
 
 import { commitImages, type PendingImage } from './commit';
 import { RegistryDirPaths } from './paths';
@@ -57,8 +57,10 @@ export class RegistryDirTarget implements Target {
   /**
    * `ref` names the repository and tag (`quay.io/a/b:1` → `a/b`, tag `1`; no tag → `latest`); a ref by digest
    * only links the image into the repository. Parsed now, so a bad name fails before any commit work.
+   * `options.omitted`: children of an index left out on purpose (a sparse index, as embedding writes for the
+   * build's platform): the commit links the index and the children it has, and does not ask for the others.
    */
-  async tag(desc: Descriptor, ref: string | undefined, _options?: IoOptions): Promise<void> {
+  async tag(desc: Descriptor, ref: string | undefined, options?: TagOptions): Promise<void> {
     if (ref === undefined) {
       throw new KimgError(
         'INVALID_ARGUMENT',
@@ -70,7 +72,12 @@ export class RegistryDirTarget implements Target {
     if (digest !== undefined && digest !== desc.digest) {
       throw new KimgError('INVALID_ARGUMENT', `cannot store ${desc.digest} in ${this.description} as ${ref}`);
     }
-    const image: PendingImage = { repository, desc, ...(digest === undefined && { tag: tag ?? 'latest' }) };
+    const image: PendingImage = {
+      repository,
+      desc,
+      ...(digest === undefined && { tag: tag ?? 'latest' }),
+      ...(options?.omitted && options.omitted.size > 0 && { omitted: options.omitted }),
+    };
     // A Map, not an array filtered per call: an archive with 10,000 names tags 10,000 times.
     const key = image.tag === undefined ? `\0digest ${this.byDigest++}` : `${image.repository}:${image.tag}`;
     this.pending.delete(key);
