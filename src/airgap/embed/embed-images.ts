@@ -7,6 +7,7 @@ import { parseImageLocation } from '../../reference';
 import { openDestination, openSource, type OpenContext } from '../../transport/open';
 import type { ReadOnlyTarget } from '../../transport/types';
 import type { DiscoveredImage } from '../discovery';
+import { setMaxListeners } from 'node:events';
 import { storedName } from './stored-name';
 
 /** `--max-pull-procs` default: images pulled at once (sealos' default too). */
@@ -83,6 +84,9 @@ async function allOrNothing<T, R>(
 ): Promise<R[]> {
   const controller = new AbortController();
   const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+  // One signal for every image of the run: each request queued behind the per-host limiter listens to it, so
+  // more than node's default of 10 listeners is the normal case here, not a leak.
+  setMaxListeners(0, signal);
   let failure: { error: unknown } | undefined;
   const settled = await Promise.allSettled(
     items.map((item) =>

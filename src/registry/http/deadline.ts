@@ -14,8 +14,13 @@ export class RequestDeadline {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private body: Readable | undefined;
-  /** The caller's signal and the deadline: what the request is sent with. */
-  readonly signal: AbortSignal;
+  private readonly outer: AbortSignal | undefined;
+  /**
+   * The caller's signal forwarded by hand, and removed at `clear`: AbortSignal.any keeps its listener on the
+   * caller's signal until the combined signal is garbage-collected, so a signal shared by many requests (a copy,
+   * an embedding run) piled up listeners and node warned of a leak (MaxListenersExceededWarning).
+   */
+  private readonly forward = () => this.controller.abort(this.outer?.reason);
 
   constructor(ms: number, method: string, url: URL, outer: AbortSignal | undefined) {
     this.timer = setTimeout(() => {
@@ -27,12 +32,22 @@ export class RequestDeadline {
       this.controller.abort(error);
       this.body?.destroy(error); // a body whose request was not sent with `signal` (see transport.ts)
     }, ms);
-    this.signal = outer ? AbortSignal.any([outer, this.controller.signal]) : this.controller.signal;
+    this.outer = outer;
+    if (outer?.aborted) this.forward();
+    else outer?.addEventListener('abort', this.forward, { once: true });
+  }
+
+  /** The caller's signal and the deadline: what the request is sent with. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   /** The TIMEOUT error when the deadline passed, else undefined. */
   get expired(): KimgError | undefined {
-    return this.controller.signal.aborted ? (this.controller.signal.reason as KimgError) : undefined;
+    const { reason } = this.controller.signal;
+    return this.controller.signal.aborted && reason instanceof KimgError && reason.code === 'TIMEOUT'
+      ? reason
+      : undefined;
   }
 
   /** Keeps running until `body` closes (read to its end, discarded or destroyed). */
@@ -44,5 +59,6 @@ export class RequestDeadline {
 
   clear(): void {
     clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.forward);
   }
 }
