@@ -26,6 +26,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'kimg registry serve --image vs docker-registry: 10 images pulled by 4 concurrent skopeo clients',
     load: () => import('./serve'),
   },
+  embed: {
+    describe:
+      'kimg build embedding 10 images (~300 MiB) vs skopeo copy loop + buildah bud; template-only rebuild',
+    load: () => import('./embed'),
+  },
   copy: {
     describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
     load: () => import('./copy'),

@@ -20,7 +20,8 @@ import { capture, Sample } from './lib/measure';
 import { numberOption, onlyOption, sharedOptions } from './lib/options';
 import { kimgToMeasure, repoRoot, requireTool, rmrf } from './lib/paths';
 import { listenerPid, processCpuSeconds } from './lib/proc';
-import { writeLayerBlob, writeLayout, type LayoutEntry } from './lib/random-image';
+import type { LayoutEntry } from './lib/random-image';
+import { reuseInput, saveInput, sharedBaseRepo, writeSharedBaseStorage } from './lib/shared-base-images';
 import { cleanupHarness, skopeoEnv } from './lib/registries';
 import {
   CaseResult,
@@ -81,9 +82,9 @@ function parse(argv: string[]): Options | null {
   };
 }
 
-const INPUT_VERSION = 1;
+const INPUT_VERSION = 2;
 const CLUSTER = 'bench/cluster:1';
-const repo = (i: number) => `bench/img-${i}`;
+const repo = sharedBaseRepo;
 
 interface Input {
   storage: string;
@@ -91,54 +92,18 @@ interface Input {
   entries: LayoutEntry[];
 }
 
-/** The layout, the registry storage written from it, and the cluster image holding it; cached while params match. */
+/** The registry storage and the cluster image holding it; cached while the parameters match. */
 async function prepareInput(o: Options, kimg: string): Promise<Input> {
   const dir = path.join(o.workdir, 'input');
-  const stamp = path.join(dir, 'input.json');
-  const params = { version: INPUT_VERSION, images: o.images, baseMiB: o.baseMiB, ownMiB: o.ownMiB };
+  const spec = { seed: 'kimg-bench-serve', images: o.images, baseMiB: o.baseMiB, ownMiB: o.ownMiB };
+  const params = { version: INPUT_VERSION, ...spec };
   const storage = path.join(dir, 'context', 'registry');
   const root = path.join(dir, 'kimg-root');
-  if (!o.regen && fs.existsSync(stamp)) {
-    const saved = JSON.parse(fs.readFileSync(stamp, 'utf8')) as { params: unknown; entries: LayoutEntry[] };
-    if (JSON.stringify(saved.params) === JSON.stringify(params)) {
-      console.log(`inputs: reusing ${dir} (--regen to rebuild)`);
-      return { storage, root, entries: saved.entries };
-    }
-  }
+  const saved = o.regen ? null : reuseInput<LayoutEntry[]>(dir, params);
+  if (saved) return { storage, root, entries: saved };
   rmrf(dir);
   const t0 = Date.now();
-  console.log(`inputs: ${o.images} images, ${o.baseMiB} MiB shared + ${o.ownMiB} MiB own layer each …`);
-  const layout = path.join(dir, 'layout');
-  const blobDir = path.join(layout, 'blobs', 'sha256');
-  fs.mkdirSync(blobDir, { recursive: true });
-  const seed = 'kimg-bench-serve';
-  const base = await writeLayerBlob(blobDir, {
-    seed,
-    index: 0,
-    bytes: o.baseMiB * 2 ** 20,
-    textFraction: 0.25,
-  });
-  const images = [];
-  for (let i = 1; i <= o.images; i++) {
-    const own = await writeLayerBlob(blobDir, {
-      seed,
-      index: i,
-      bytes: o.ownMiB * 2 ** 20,
-      textFraction: 0.25,
-    });
-    images.push({ ref: `img-${i}`, layers: [base, own], label: `serve-${i}` });
-  }
-  const entries = writeLayout(layout, images);
-  for (let i = 1; i <= o.images; i++) {
-    await capture(kimg, [
-      '--root',
-      root,
-      '--quiet',
-      'copy',
-      `oci:${layout}:img-${i}`,
-      `registry-dir:${storage}:${repo(i)}:1`,
-    ]);
-  }
+  const { entries } = await writeSharedBaseStorage(kimg, spec, storage, dir);
   fs.writeFileSync(path.join(dir, 'context', 'Kubefile'), 'FROM scratch\nCOPY registry /registry/\n');
   await capture(kimg, [
     '--root',
@@ -151,7 +116,7 @@ async function prepareInput(o: Options, kimg: string): Promise<Input> {
     CLUSTER,
     path.join(dir, 'context'),
   ]);
-  fs.writeFileSync(stamp, JSON.stringify({ params, entries }, null, 2));
+  saveInput(dir, params, entries);
   console.log(`inputs: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return { storage, root, entries };
 }
