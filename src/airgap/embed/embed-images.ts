@@ -193,7 +193,7 @@ export function embeddedRecords(
 }
 
 /** The error of an image that cannot be embedded: the image and every place that asked for it lead the line. */
-function embedFailure(image: DiscoveredImage, err: unknown): KimgError {
+export function embedFailure(image: DiscoveredImage, err: unknown): KimgError {
   if (err instanceof Error && err.name === 'AbortError') throw err;
   const where = image.sources.map((s) => `${s.file}:${s.line}`).join(', ');
   const message = err instanceof Error ? err.message : String(err);

@@ -364,25 +364,34 @@ describe('--all-platforms', () => {
 });
 
 describe('kimg build --dry-run', () => {
-  it('lists the images with provenance, contacts no registry and leaves the store unchanged', async () => {
-    const context = await writeContext();
-    const before = await sourcePulls();
+  it('lists the images with provenance and digests by HEAD only; pulls nothing, store unchanged', async () => {
+    const context = await writeContext({ extraShim: `${source.host}/acme/missing:9` });
+    const logStart = (await readFile(source.logPath)).length;
     const tree = await treeHash(root);
-    const json = await build(context, ['--dry-run', '--format', 'json']);
-    expect(json.code).toBe(0);
+    const json = await build(context, ['--dry-run', '--max-pull-procs', '2', '--format', 'json']);
+    expect(json.code).toBe(0); // a missing image is shown, the dry run does not fail
     const found = JSON.parse(json.stdout) as {
-      images: { reference: string; sources: { file: string; line: number; how: string }[] }[];
+      images: {
+        reference: string;
+        digest?: string;
+        error?: string;
+        sources: { file: string; line: number; how: string }[];
+      }[];
     };
-    expect(found.images.map((i) => i.reference).sort()).toEqual(
-      [
-        `${source.host}/acme/app:1`,
-        `${source.host}/acme/multi@${multi.index.digest}`,
-        `${source.host}/acme/web:2`,
-        `${source.host}/team/tool:2`,
-      ].sort(),
+    const digests = new Map(found.images.map((i) => [i.reference, i.digest]));
+    expect(digests).toEqual(
+      new Map([
+        [`${source.host}/acme/app:1`, app.manifestDigest],
+        [`${source.host}/acme/missing:9`, undefined],
+        [`${source.host}/acme/multi@${multi.index.digest}`, multi.index.digest],
+        [`${source.host}/acme/web:2`, web.manifestDigest],
+        [`${source.host}/team/tool:2`, multi.children[0]?.manifestDigest],
+      ]),
     );
-    const app = found.images.find((i) => i.reference.endsWith('acme/app:1'));
-    expect(app?.sources).toEqual([
+    const missing = found.images.find((i) => i.reference.endsWith('acme/missing:9'));
+    expect(missing?.error).toMatch(/acme\/missing:9 \(images\/shim\/list:4\) cannot be embedded/);
+    const app0 = found.images.find((i) => i.reference.endsWith('acme/app:1'));
+    expect(app0?.sources).toEqual([
       expect.objectContaining({
         file: 'manifests/app.yaml',
         line: 10,
@@ -390,8 +399,24 @@ describe('kimg build --dry-run', () => {
       }),
     ]);
     const human = await build(context, ['--dry-run']);
-    expect(human.stdout).toContain(`${source.host}/team/tool:2\n  images/shim/list:2  shim-list`);
-    expect(await sourcePulls()).toBe(before);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      `${source.host}/team/tool:2\n  images/shim/list:2  shim-list\n  digest: ${multi.children[0]?.manifestDigest}`,
+    );
+    expect(human.stdout).toMatch(
+      /acme\/missing:9\n {2}images\/shim\/list:4 {2}shim-list\n {2}error: .*cannot be embedded/,
+    );
+    // The registry saw only the API check and manifest HEADs: no manifest or blob was pulled.
+    const requests = (await readFile(source.logPath, 'utf8'))
+      .slice(logStart)
+      .split('\n')
+      .map((line) => /"([A-Z]+) (\/v2\/[^ ]*) HTTP/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `${m[1]} ${m[2]}`);
+    expect(requests.filter((r) => r.startsWith('HEAD ') && r.includes('/manifests/')).length).toBe(10);
+    expect(
+      requests.filter((r) => !/^(GET|HEAD) \/v2\/$/.test(r) && !/^HEAD \/v2\/.+\/manifests\//.test(r)),
+    ).toEqual([]);
     expect(await treeHash(root)).toBe(tree);
   }, 60_000);
 
