@@ -1,17 +1,26 @@
-import { discoverImages, type DiscoveryResult } from '../airgap/discovery';
+import { discoverImages, type DiscoveredImage, type DiscoveryResult } from '../airgap/discovery';
+import { resolveDigests, type ImageDigest } from '../airgap/embed';
 import type { AppRecord } from '../cluster';
 import { hostPlatform } from '../manifest/host-platform';
 import { parse, type BuildOptions } from './build';
 import { BuildDiagnosticsError } from './execute/build-error';
 import { planBuild, type ConfigEdit } from './plan';
 
+/** A discovered image with what its registry answered (none for archives, layouts and the daemon). */
+export type DryRunImage = DiscoveredImage & ImageDigest;
+
+export interface DryRunResult extends DiscoveryResult {
+  images: DryRunImage[];
+}
+
 /**
- * `kimg build --dry-run`: the images the build would embed, each with where it was asked for, and nothing else —
- * the Kubefile is parsed and planned (pure) for its APP/CNI/CSI, discovery reads the context; no image is
- * resolved or pulled, no layer written, the store is not opened. Apps a base image declared are not seen (the
- * base is not read): only the Kubefile's own.
+ * `kimg build --dry-run`: the images the build would embed, each with where it was asked for and its digest —
+ * the Kubefile is parsed and planned (pure) for its APP/CNI/CSI, discovery reads the context, and each registry
+ * image is resolved by one manifest HEAD (`--max-pull-procs` at once); an image that cannot be resolved shows
+ * its error and the dry run goes on. Nothing is pulled, no layer written, the store is not opened. Apps a base
+ * image declared are not seen (the base is not read): only the Kubefile's own.
  */
-export async function dryRunImages(options: BuildOptions): Promise<DiscoveryResult> {
+export async function dryRunImages(options: BuildOptions): Promise<DryRunResult> {
   const { ast, text } = await parse(options);
   const { plan, diagnostics } = planBuild(ast, {
     text,
@@ -30,7 +39,7 @@ export async function dryRunImages(options: BuildOptions): Promise<DiscoveryResu
     }
   }
   const embed = options.embed ?? {};
-  return discoverImages(options.context, {
+  const found = await discoverImages(options.context, {
     ...(embed.helm !== undefined && { helm: embed.helm }),
     imageLists: embed.imageLists ?? [],
     ignoreLists: embed.ignoreLists ?? [],
@@ -38,4 +47,10 @@ export async function dryRunImages(options: BuildOptions): Promise<DiscoveryResu
     ...(options.env && { env: options.env }),
     ...(options.signal && { signal: options.signal }),
   });
+  const digests = await resolveDigests(found.images, {
+    open: options.open,
+    ...(embed.maxPulls !== undefined && { maxPulls: embed.maxPulls }),
+    ...(options.signal && { signal: options.signal }),
+  });
+  return { ...found, images: found.images.map((image) => ({ ...image, ...digests.get(image) })) };
 }

@@ -58,6 +58,7 @@ export function embedStep(options: EmbedStepOptions): FinalizeStep {
         ...(options.settings.maxPulls !== undefined && { maxPulls: options.settings.maxPulls }),
         ignoreMissing: options.settings.ignoreMissing,
         onWarning: options.onWarning,
+        contextDir: options.contextDir,
         ...(signal && { signal }),
       };
       const resolved = await resolveImages(images, embed);

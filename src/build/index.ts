@@ -9,7 +9,7 @@ export {
   type BuildOptions,
   type ClusterImageType,
 } from './build';
-export { dryRunImages } from './dry-run';
+export { dryRunImages, type DryRunImage, type DryRunResult } from './dry-run';
 export { BuildDiagnosticsError } from './execute/build-error';
 export type { BuildReport, PlatformReport, StepReport } from './execute/report';
 export { planBuild, formatAnyDiagnostic, type BuildPlan, type PlanOptions, type PlanResult } from './plan';

@@ -98,6 +98,7 @@ export async function startFaultProxy(
       dropHeaders: firing.flatMap((r) => (r.kind === 'drop-header' ? [r.name.toLowerCase()] : [])),
       corruptOffsets: firing.flatMap((r) => (r.kind === 'corrupt-byte' ? [r.offset] : [])),
       resetAfterBytes: resets.length > 0 ? Math.min(...resets) : undefined,
+      stallAfterBytes: firing.find((r) => r.kind === 'stall-mid-body')?.afterBytes,
       onStatus: (status) => (record.status = status),
     });
   });

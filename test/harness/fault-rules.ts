@@ -15,7 +15,9 @@ export interface RuleMatch {
  * - reset-mid-body: forward, then destroy the socket after `afterBytes` bytes of the response body;
  * - corrupt-byte: forward with the body byte at `offset` flipped (size unchanged, digest wrong);
  * - redirect: answer 307 to the same path on another origin (the way registries hand out S3/CDN URLs);
- * - drop-header: forward without one response header (e.g. Docker-Content-Digest).
+ * - drop-header: forward without one response header (e.g. Docker-Content-Digest);
+ * - stall-mid-body: forward `afterBytes` bytes of the body, then send nothing more and keep the connection open
+ *   (a transfer under way that a signal or a deadline must end).
  */
 export type FaultRule = RuleMatch &
   (
@@ -24,6 +26,7 @@ export type FaultRule = RuleMatch &
     | { kind: 'corrupt-byte'; offset: number }
     | { kind: 'redirect'; to?: 'other-origin' }
     | { kind: 'drop-header'; name: string }
+    | { kind: 'stall-mid-body'; afterBytes: number }
   );
 
 interface RuleState {

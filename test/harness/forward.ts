@@ -30,6 +30,8 @@ export interface ForwardOptions {
   dropHeaders?: string[];
   corruptOffsets?: number[];
   resetAfterBytes?: number;
+  /** Forward this many body bytes, then nothing more, the connection left open (the client must give up). */
+  stallAfterBytes?: number;
   onStatus(status: number): void;
 }
 
@@ -67,6 +69,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, options: Forw
       res.writeHead(status, headers);
       options.onStatus(status);
       let passed = 0;
+      let stalled = false;
       const reset = options.resetAfterBytes;
       if (reset === 0) return resetAfterFlush(res, upstreamRes);
       upstreamRes.on('data', (chunk: Buffer) => {
@@ -79,6 +82,16 @@ export function forward(req: IncomingMessage, res: ServerResponse, options: Forw
         if (reset !== undefined && passed + chunk.length >= reset) {
           upstreamRes.destroy();
           res.write(chunk.subarray(0, reset - passed), () => res.destroy());
+          return;
+        }
+        const stall = options.stallAfterBytes;
+        if (stalled) return;
+        if (stall !== undefined && passed + chunk.length >= stall) {
+          // Paused, not destroyed: the client sees a response that never ends nor fails.
+          stalled = true;
+          upstreamRes.pause();
+          res.write(chunk.subarray(0, stall - passed));
+          res.once('close', () => upstreamRes.destroy());
           return;
         }
         passed += chunk.length;

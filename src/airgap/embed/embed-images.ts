@@ -8,6 +8,7 @@ import { openDestination, openSource, type OpenContext } from '../../transport/o
 import type { ReadOnlyTarget } from '../../transport/types';
 import type { DiscoveredImage } from '../discovery';
 import { setMaxListeners } from 'node:events';
+import { openContextImage } from './context-location';
 import { storedName } from './stored-name';
 
 /** `--max-pull-procs` default: images pulled at once (sealos' default too). */
@@ -22,6 +23,11 @@ export interface EmbedOptions {
   /** `--ignore-missing-images`: an image that cannot be resolved is left out with a warning, not an error. */
   ignoreMissing?: boolean;
   onWarning?: (line: string) => void;
+  /**
+   * The build context: list lines naming an archive, a layout or the daemon (`docker-archive:x.tar`) are read
+   * relative to it and must stay inside it. Without it such lines are refused.
+   */
+  contextDir?: string;
   signal?: AbortSignal;
 }
 
@@ -61,7 +67,8 @@ export async function resolveImages(
         return await resolveOne(image, { ...options, signal }, opened);
       } catch (err) {
         const failure = embedFailure(image, err);
-        if (!options.ignoreMissing || signal.aborted) throw failure;
+        // A path leading out of the context is refused, never skipped: it is not a missing image.
+        if (!options.ignoreMissing || signal.aborted || failure.code === 'FILE_REFUSED') throw failure;
         options.onWarning?.(`${failure.message}: left out (--ignore-missing-images)`);
         return undefined;
       }
@@ -106,19 +113,22 @@ async function resolveOne(
   options: EmbedOptions,
   opened: ReadOnlyTarget[],
 ): Promise<ResolvedImage> {
+  const io = options.signal ? { signal: options.signal } : undefined;
   if (image.location !== undefined) {
-    throw new KimgError(
-      'UNSUPPORTED',
-      `${image.reference}: embedding images from ${image.location.transport} is not available yet`,
-      `push it to a registry and list it by name, or add it with \`kimg copy ${image.reference} registry-dir:CONTEXT/registry:NAME\``,
-    );
+    if (options.contextDir === undefined) {
+      throw new KimgError(
+        'UNSUPPORTED',
+        `${image.reference}: an image from ${image.location.transport} is embedded only by a build (its paths are the context's)`,
+        'list it in images/shim/ of the build context',
+      );
+    }
+    const local = await openContextImage(image.location, options.contextDir, options.open, io ?? {});
+    opened.push(local.source);
+    return { image, name: storedName(local.name), descriptor: local.descriptor, source: local.source };
   }
   const source = await openSource(parseImageLocation(`docker://${image.normalized}`), options.open);
   opened.push(source);
-  const descriptor = await source.resolve(
-    image.normalized,
-    options.signal ? { signal: options.signal } : undefined,
-  );
+  const descriptor = await source.resolve(image.normalized, io);
   return { image, name: storedName(image.normalized), descriptor, source };
 }
 
@@ -183,7 +193,7 @@ export function embeddedRecords(
 }
 
 /** The error of an image that cannot be embedded: the image and every place that asked for it lead the line. */
-function embedFailure(image: DiscoveredImage, err: unknown): KimgError {
+export function embedFailure(image: DiscoveredImage, err: unknown): KimgError {
   if (err instanceof Error && err.name === 'AbortError') throw err;
   const where = image.sources.map((s) => `${s.file}:${s.line}`).join(', ');
   const message = err instanceof Error ? err.message : String(err);

@@ -7,5 +7,6 @@ export {
   type ResolvedImage,
   type ResolvedImages,
 } from './embed-images';
+export { resolveDigests, type ImageDigest, type ResolveDigestsOptions } from './resolve-digests';
 export { registryLayerEntries } from './registry-layer-entries';
 export { storedName } from './stored-name';

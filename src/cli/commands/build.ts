@@ -3,12 +3,12 @@ import {
   build,
   BuildDiagnosticsError,
   dryRunImages,
+  type DryRunResult,
   CLUSTER_IMAGE_TYPES,
   type BuildOptions,
   type BuildReport,
   type ClusterImageType,
 } from '../../build';
-import type { DiscoveryResult } from '../../airgap/discovery';
 import { formatDiagnostic } from '../../build/kubefile';
 import { KimgError } from '../../errors';
 import { LAYER_COMPRESSIONS, type LayerCompressionKind } from '../../layer/compressors';
@@ -221,7 +221,8 @@ function options(argv: Argv<GlobalOptions>) {
     })
     .option('dry-run', {
       type: 'boolean',
-      describe: 'list the images the build would embed, with where each is asked for; build nothing',
+      describe:
+        'list the images the build would embed, where each is asked for and its digest (HEAD only); build nothing',
     })
     .option('all-platforms', {
       type: 'boolean',
@@ -230,10 +231,15 @@ function options(argv: Argv<GlobalOptions>) {
 }
 
 /** One image a line, then each place that asked for it: `  file:line  how`. */
-function formatDiscovered(found: DiscoveryResult): string {
+function formatDiscovered(found: DryRunResult): string {
   if (found.images.length === 0) return 'No images to embed';
   return found.images
-    .flatMap((image) => [image.reference, ...image.sources.map((s) => `  ${s.file}:${s.line}  ${s.how}`)])
+    .flatMap((image) => [
+      image.reference,
+      ...image.sources.map((s) => `  ${s.file}:${s.line}  ${s.how}`),
+      ...(image.digest !== undefined ? [`  digest: ${image.digest}`] : []),
+      ...(image.error !== undefined ? [`  error: ${image.error}`] : []),
+    ])
     .join('\n');
 }
 

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   kimg,
   kimgOk,
   makeTempDir,
+  REPO_ROOT,
   removeTempDirs,
   runOk,
   skopeo,
@@ -282,19 +284,27 @@ describe('images that cannot be pulled', () => {
   }, 60_000);
 });
 
+/**
+ * A context whose shim list names `repos` at `host`, built once with --save-images=false: the store's own dirs
+ * exist afterwards, so only embedding can change the store's tree.
+ */
+async function listContextBuiltOnce(host: string, repos: string[]): Promise<string> {
+  const context = await makeTempDir('kimg-embed-list-');
+  await writeTree(context, {
+    Kubefile: 'FROM scratch\nCOPY images /images/\n',
+    'images/shim/list': repos.map((repo) => `${host}/${repo}\n`).join(''),
+  });
+  expect((await build(context, ['--save-images=false', '-t', 'list-base:0'])).code).toBe(0);
+  return context;
+}
+
 describe('a blob damaged on the way', () => {
   it('fails the build naming the image and file:line; the store is as it was', async () => {
     const proxy = await startFaultProxy(source.url, {
       rules: [{ kind: 'corrupt-byte', method: 'GET', path: /\/blobs\/sha256:/, offset: 10 }],
     });
     try {
-      const context = await makeTempDir('kimg-embed-corrupt-');
-      await writeTree(context, {
-        Kubefile: 'FROM scratch\nCOPY images /images/\n',
-        'images/shim/list': `${proxy.host}/acme/web:2\n`,
-      });
-      // The same build without embedding first: the store's own dirs exist and only embedding can differ.
-      expect((await build(context, ['--save-images=false', '-t', 'corrupt:0'])).code).toBe(0);
+      const context = await listContextBuiltOnce(proxy.host, ['acme/web:2']);
       const before = await treeHash(root);
       const failed = await build(context, ['-t', 'corrupt:1']);
       expect(failed.code).toBe(1);
@@ -304,6 +314,43 @@ describe('a blob damaged on the way', () => {
       expect(failed.stderr).toContain('digest mismatch for blob');
       expect(proxy.requests.some((r) => r.faults.includes('corrupt-byte'))).toBe(true);
       // Nothing left behind: the registry-dir was in the build's scratch dir, the transaction aborted.
+      expect(await treeHash(root)).toBe(before);
+    } finally {
+      await proxy.stop();
+    }
+  }, 60_000);
+});
+
+describe('interrupted while embedding', () => {
+  it('SIGINT: exit 130 within seconds, no scratch dir left, the store as it was', async () => {
+    // Every blob GET stalls after 100 bytes: the copy is under way and never finishes on its own.
+    const proxy = await startFaultProxy(source.url, {
+      rules: [{ kind: 'stall-mid-body', method: 'GET', path: /\/blobs\/sha256:/, afterBytes: 100 }],
+    });
+    try {
+      const context = await listContextBuiltOnce(proxy.host, ['acme/app:1', 'acme/web:2']);
+      const before = await treeHash(root);
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'bin', 'kimg'), 'build', '--platform', 'linux/amd64', '-t', 'sigint:1', context],
+        { env: { ...process.env, KIMG_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const stalled = () =>
+        proxy.requests.filter((r) => r.method === 'GET' && r.faults.includes('stall-mid-body')).length;
+      const deadline = Date.now() + 20_000;
+      while (stalled() < 2) {
+        if (Date.now() > deadline) throw new Error(`the build never started copying: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+      expect(stderr).toContain('kimg: interrupted by SIGINT; temporary files removed');
+      expect(await readdir(join(root, '.kimg', 'scratch')).catch(() => [])).toEqual([]);
       expect(await treeHash(root)).toBe(before);
     } finally {
       await proxy.stop();
@@ -364,25 +411,34 @@ describe('--all-platforms', () => {
 });
 
 describe('kimg build --dry-run', () => {
-  it('lists the images with provenance, contacts no registry and leaves the store unchanged', async () => {
-    const context = await writeContext();
-    const before = await sourcePulls();
+  it('lists the images with provenance and digests by HEAD only; pulls nothing, store unchanged', async () => {
+    const context = await writeContext({ extraShim: `${source.host}/acme/missing:9` });
+    const logStart = (await readFile(source.logPath)).length;
     const tree = await treeHash(root);
-    const json = await build(context, ['--dry-run', '--format', 'json']);
-    expect(json.code).toBe(0);
+    const json = await build(context, ['--dry-run', '--max-pull-procs', '2', '--format', 'json']);
+    expect(json.code).toBe(0); // a missing image is shown, the dry run does not fail
     const found = JSON.parse(json.stdout) as {
-      images: { reference: string; sources: { file: string; line: number; how: string }[] }[];
+      images: {
+        reference: string;
+        digest?: string;
+        error?: string;
+        sources: { file: string; line: number; how: string }[];
+      }[];
     };
-    expect(found.images.map((i) => i.reference).sort()).toEqual(
-      [
-        `${source.host}/acme/app:1`,
-        `${source.host}/acme/multi@${multi.index.digest}`,
-        `${source.host}/acme/web:2`,
-        `${source.host}/team/tool:2`,
-      ].sort(),
+    const digests = new Map(found.images.map((i) => [i.reference, i.digest]));
+    expect(digests).toEqual(
+      new Map([
+        [`${source.host}/acme/app:1`, app.manifestDigest],
+        [`${source.host}/acme/missing:9`, undefined],
+        [`${source.host}/acme/multi@${multi.index.digest}`, multi.index.digest],
+        [`${source.host}/acme/web:2`, web.manifestDigest],
+        [`${source.host}/team/tool:2`, multi.children[0]?.manifestDigest],
+      ]),
     );
-    const app = found.images.find((i) => i.reference.endsWith('acme/app:1'));
-    expect(app?.sources).toEqual([
+    const missing = found.images.find((i) => i.reference.endsWith('acme/missing:9'));
+    expect(missing?.error).toMatch(/acme\/missing:9 \(images\/shim\/list:4\) cannot be embedded/);
+    const app0 = found.images.find((i) => i.reference.endsWith('acme/app:1'));
+    expect(app0?.sources).toEqual([
       expect.objectContaining({
         file: 'manifests/app.yaml',
         line: 10,
@@ -390,8 +446,24 @@ describe('kimg build --dry-run', () => {
       }),
     ]);
     const human = await build(context, ['--dry-run']);
-    expect(human.stdout).toContain(`${source.host}/team/tool:2\n  images/shim/list:2  shim-list`);
-    expect(await sourcePulls()).toBe(before);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      `${source.host}/team/tool:2\n  images/shim/list:2  shim-list\n  digest: ${multi.children[0]?.manifestDigest}`,
+    );
+    expect(human.stdout).toMatch(
+      /acme\/missing:9\n {2}images\/shim\/list:4 {2}shim-list\n {2}error: .*cannot be embedded/,
+    );
+    // The registry saw only the API check and manifest HEADs: no manifest or blob was pulled.
+    const requests = (await readFile(source.logPath, 'utf8'))
+      .slice(logStart)
+      .split('\n')
+      .map((line) => /"([A-Z]+) (\/v2\/[^ ]*) HTTP/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `${m[1]} ${m[2]}`);
+    expect(requests.filter((r) => r.startsWith('HEAD ') && r.includes('/manifests/')).length).toBe(10);
+    expect(
+      requests.filter((r) => !/^(GET|HEAD) \/v2\/$/.test(r) && !/^HEAD \/v2\/.+\/manifests\//.test(r)),
+    ).toEqual([]);
     expect(await treeHash(root)).toBe(tree);
   }, 60_000);
 
