@@ -23,7 +23,7 @@ import { sha256, startServe } from '../serve-process';
 
 // `kimg build` embeds the images of manifests/, charts/ and images/shim/ into one uncompressed registry/ layer
 // (issue 10, items 3–4), checked with real components: images pushed to a real docker-registry, charts rendered
-// by the real Helm, the layer served by docker-registry after `tar -x` and by `kimg registry serve --image`.
+// by the real Helm, the layer served by docker-registry after `umoci unpack` of the image and by `kimg registry serve --image`.
 let source: RunningRegistry;
 let root: string;
 let helm: string;
@@ -184,14 +184,24 @@ describe('kimg build embeds the images its apps need', () => {
     expect(image.embeddedImages?.map((r) => r.name)).toEqual(records.map((r) => r.name));
   });
 
-  it('adds one uncompressed registry/ layer that docker-registry serves after tar -x', async () => {
+  it('adds one uncompressed registry/ layer; the image unpacked by umoci has a registry/ docker-registry serves', async () => {
     const image = await inspect('apps:1');
     const last = image.layers?.[image.layers.length - 1];
     expect(last?.mediaType).toBe(EMBEDDED_LAYER);
     registryLayer = last?.digest as string;
-    const unpacked = await makeTempDir('kimg-unpacked-');
-    await runOk('tar', ['-xf', await storeBlob(registryLayer), '-C', unpacked]);
-    expect(await readdir(unpacked)).toEqual(['registry']);
+    // The layer holds registry/ and nothing else.
+    expect(
+      (await runOk('tar', ['-tf', await storeBlob(registryLayer)])).stdout
+        .split('\n')
+        .filter((name) => name !== '' && !name.startsWith('registry/')),
+    ).toEqual([]);
+    // The whole image unpacked by a peer (umoci), as an offline site without kimg would.
+    const layout = await makeTempDir('kimg-umoci-layout-');
+    await kimgOk(['copy', 'apps:1', `oci:${layout}:apps`], { root });
+    const bundle = join(await makeTempDir('kimg-umoci-'), 'bundle');
+    await runOk('umoci', ['unpack', '--rootless', '--image', `${layout}:apps`, bundle]);
+    const unpacked = join(bundle, 'rootfs');
+    expect(await readdir(unpacked)).toEqual(expect.arrayContaining(['registry', 'manifests', 'charts']));
 
     // Shared blobs are stored once: every distinct blob of the four images, one data file each.
     const blobs = new Set<string>([multi.index.digest]);
