@@ -10,3 +10,4 @@ export {
   type UnpackLimits,
 } from './unpack-limits';
 export { unpackTar, type UnpackOptions, type UnpackResult } from './unpack-tar';
+export { ownershipPolicy, type Owner, type Ownership, type OwnershipPolicy } from './ownership';

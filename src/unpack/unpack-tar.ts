@@ -8,6 +8,7 @@ import { readTar } from './tar-entries';
 import { UnpackBudget } from './unpack-budget';
 import type { UnpackLimits } from './unpack-limits';
 import { inAufsMetadata, whiteoutOf } from './whiteout';
+import { ownershipPolicy, type Ownership } from './ownership';
 import { writeEntry } from './write-entry';
 
 export interface UnpackOptions {
@@ -25,8 +26,11 @@ export interface UnpackOptions {
   /** A budget shared by several calls: the layers of one image count against the same caps. */
   budget?: UnpackBudget;
   signal?: AbortSignal;
-  // Later (install): ownership (keep / map / ignore uids), setuid/setgid policy, sparse files. Each is one more
-  // field here, applied in write-entry.ts; the default stays what a build needs (ids ignored, modes kept).
+  /** Who owns the files (ownership.ts): 'ignore' (default), 'keep' (root only), or an id map. */
+  ownership?: Ownership;
+  /** Setuid/setgid bits: 'keep' (default) or 'strip'. */
+  setid?: 'keep' | 'strip';
+  // Later (install): sparse files, one more field here applied in write-entry.ts.
 }
 
 export interface UnpackResult {
@@ -45,6 +49,8 @@ export interface UnpackResult {
  */
 export async function unpackTar(input: Readable, dir: string, options: UnpackOptions): Promise<UnpackResult> {
   const { what } = options;
+  // Refused before the first read: keeping owners without root would fail halfway through the tree.
+  const policy = ownershipPolicy(options.ownership, options.setid);
   const budget = options.budget ?? new UnpackBudget(options.limits);
   const reading = await readTar(input, budget, what, options.signal);
   const result: UnpackResult = { entries: 0, skipped: [] };
@@ -60,7 +66,7 @@ export async function unpackTar(input: Readable, dir: string, options: UnpackOpt
         continue;
       }
       const written = await writeEntry(
-        { root: dir, parts, what, specialFiles: options.specialFiles ?? 'skip', parents },
+        { root: dir, parts, what, specialFiles: options.specialFiles ?? 'skip', parents, policy },
         header,
         content,
       );

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +7,7 @@ import type { Header } from 'tar-stream';
 import { KimgError } from '../errors';
 import { memberParts, shown } from './member-name';
 import { parentInside } from './scoped-path';
+import type { OwnershipPolicy } from './ownership';
 import { isSpecial, makeSpecialFile } from './special-file';
 
 /** Created, never opened through an existing name: O_EXCL fails on any existing entry, a symlink included. */
@@ -24,6 +25,8 @@ export interface EntryTarget {
    * (a symlink made, a directory or link replaced, a whiteout applied), so a cached answer is never stale.
    */
   parents: Map<string, string>;
+  /** Owners and setuid/setgid bits (ownership.ts). */
+  policy: OwnershipPolicy;
 }
 
 /** What happened to one member: where it went, or that it was skipped (a special file not asked for). */
@@ -44,10 +47,16 @@ export async function writeEntry(target: EntryTarget, header: Header, content: R
   const existing = await lstat(path).catch(() => undefined);
   if (existing?.isDirectory() || existing?.isSymbolicLink() || header.type === 'symlink')
     target.parents.clear();
-  const mode = (header.mode ?? 0o644) & 0o7777;
+  const mode = target.policy.modeOf((header.mode ?? 0o644) & 0o7777);
+  // chown before chmod: Linux clears setuid/setgid on a chown, even root's (chown(2)).
+  const owner = target.policy.ownerOf({ uid: header.uid ?? 0, gid: header.gid ?? 0 });
+  const own = async () => {
+    if (owner) await lchown(path, owner.uid, owner.gid);
+  };
   if (header.type === 'directory') {
     if (existing && !existing.isDirectory()) await rm(path, { recursive: true, force: true });
     if (!existing?.isDirectory()) await mkdir(path, { mode: 0o700 });
+    await own();
     await chmod(path, mode | 0o700);
     return { path };
   }
@@ -65,15 +74,18 @@ export async function writeEntry(target: EntryTarget, header: Header, content: R
     case 'contiguous-file':
       // Readable.from: the content is a streamx stream, whose errors (a truncated tar) node's pipeline misses.
       await pipeline(Readable.from(content), (await open(path, CREATE_FLAGS, mode)).createWriteStream());
+      await own();
       await chmod(path, mode);
       return { path };
     case 'symlink':
       await symlink(header.linkname ?? '', path);
+      await own();
       return { path };
     case 'character-device':
     case 'block-device':
     case 'fifo':
       await makeSpecialFile(path, header, name, what);
+      await own();
       return { path };
     default:
       return { skipped: name }; // a type this tar reader knows but a file system does not hold
