@@ -1,4 +1,5 @@
 import { KimgError } from '../errors';
+import { limitFromEnv } from '../manifest/limits';
 import { readRegularFile } from './context/regular-file';
 import { BuildDiagnosticsError } from './execute/build-error';
 import {
@@ -28,43 +29,9 @@ export function kubefileLimits(env: NodeJS.ProcessEnv): KubefileLimits {
   const limits = { ...DEFAULT_KUBEFILE_LIMITS };
   for (const key of Object.keys(KUBEFILE_LIMIT_ENV) as (keyof KubefileLimits)[]) {
     const name = KUBEFILE_LIMIT_ENV[key];
-    limits[key] = envLimit(env, name, limits[key]);
+    limits[key] = limitFromEnv(name, limits[key], env);
   }
   return limits;
-}
-
-/** A positive count or size (`4096`, `16MiB`, `16m`) from the environment variable `name`, else `fallback`. */
-export function envLimit(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = parseCount(value);
-  if (parsed === undefined) {
-    throw new KimgError(
-      'INVALID_ARGUMENT',
-      `${name}=${value} is not a positive number`,
-      'write a whole number, for sizes optionally followed by KiB, MiB or GiB',
-    );
-  }
-  return parsed;
-}
-
-const UNITS: Record<string, number> = {
-  '': 1,
-  k: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gib: 1024 ** 3,
-};
-
-/** "4096", "16MiB", "16m" → a positive integer; undefined for anything else. */
-function parseCount(text: string): number | undefined {
-  const match = /^\s*(\d{1,15})\s*([a-z]*)\s*$/i.exec(text);
-  const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
-  if (!match || unit === undefined) return undefined;
-  const value = Number(match[1]) * unit;
-  return value > 0 && Number.isSafeInteger(value) ? value : undefined;
 }
 
 function cannotRead(path: string, reason: string): KimgError {

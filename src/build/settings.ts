@@ -1,10 +1,10 @@
 import { sourceDateEpoch, type LayerCompressionKind } from '../layer';
 import type { Platform } from '../manifest/descriptor';
 import { hostPlatform } from '../manifest/host-platform';
+import { limitFromEnv } from '../manifest/limits';
 import { unpackLimitsFromEnv, type UnpackLimits } from '../unpack';
 import { IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE } from './context/ignore-file';
 import { maxDownloadSizeFromEnv } from './execute/url-download';
-import { envLimit } from './read-kubefile';
 import type { BuildOptions } from './build';
 
 /**
@@ -45,7 +45,7 @@ export function resolveSettings(options: BuildOptions, typeLabel: string): Build
     platforms: options.platforms && options.platforms.length > 0 ? options.platforms : [hostPlatform()],
     finalLabels: { ...options.labels, ...(options.type && { [typeLabel]: options.type }) },
     unpackLimits: { ...unpackLimitsFromEnv(env), ...options.unpackLimits },
-    maxIgnoreFileSize: envLimit(env, IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE),
+    maxIgnoreFileSize: limitFromEnv(IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE, env),
     noCache: options.noCache === true,
   };
   const maxDownloadSize = options.maxDownloadSize ?? maxDownloadSizeFromEnv(env);

@@ -33,7 +33,7 @@ export class TarIndex {
   ) {}
 
   static async open(file: string, options: TarIndexOptions = {}): Promise<TarIndex> {
-    const compression = sniffCompression(await readHead(file));
+    const compression = await sniffFileCompression(file);
     if (compression === 'zstd') {
       throw new KimgError(
         'ARCHIVE_FORMAT_UNKNOWN',
@@ -155,9 +155,14 @@ export class TarIndex {
 }
 
 /**
- * The first bytes of the archive, to sniff its compression. The file must be a regular file (fs/): a FIFO such
- * as `<(docker save …)` would block the open and cannot be read at offsets, a device never ends.
+ * The compression of a file, sniffed from its first bytes (the archive sources, and `kimg registry serve --image`
+ * for the store's layer blobs). The file must be a regular file (fs/): a FIFO such as `<(docker save …)` would
+ * block the open and cannot be read at offsets, a device never ends.
  */
+export async function sniffFileCompression(file: string): Promise<ReturnType<typeof sniffCompression>> {
+  return sniffCompression(await readHead(file));
+}
+
 async function readHead(file: string): Promise<Buffer> {
   let handle;
   try {

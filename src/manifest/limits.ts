@@ -24,20 +24,41 @@ export const MAX_JSON_DEPTH_ENV = 'KIMG_MAX_JSON_DEPTH';
 
 /**
  * A bound that the environment may change (`KIMG_MAX_…`), for tests that need a small cap and users with an
- * unusual input; a value that is not a positive integer is a usage error naming the variable.
+ * unusual input: a positive whole number, for sizes optionally with a binary unit (`4096`, `16MiB`, `16m`). Any
+ * other value is an error naming the variable. The one parser of such variables (JSON depth, tar entries, the
+ * Kubefile's limits, discovery's file sizes).
  */
 export function limitFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) {
+  const value = parseCount(text);
+  if (value === undefined) {
     throw new KimgError(
       'INVALID_ARGUMENT',
-      `${name}=${text} is not a positive integer`,
-      `unset ${name} or fix it`,
+      `${name}=${text} is not a positive number`,
+      'write a whole number, for sizes optionally followed by KiB, MiB or GiB',
     );
   }
   return value;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** "4096", "16MiB", "16m" → a positive safe integer; undefined for anything else. */
+function parseCount(text: string): number | undefined {
+  const match = /^\s*(\d{1,15})\s*([a-z]*)\s*$/i.exec(text);
+  const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (!match || unit === undefined) return undefined;
+  const value = Number(match[1]) * unit;
+  return value > 0 && Number.isSafeInteger(value) ? value : undefined;
 }
 
 export function maxJsonDepth(env: NodeJS.ProcessEnv = process.env): number {

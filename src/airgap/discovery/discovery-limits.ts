@@ -1,4 +1,5 @@
 import { KimgError } from '../../errors';
+import { limitFromEnv } from '../../manifest/limits';
 
 /**
  * The bounds discovery puts on its inputs (a context may come from anyone: a chart off the internet, a manifest
@@ -37,35 +38,10 @@ export const DiscoveryEnv = {
 /** Sizes in bytes with an optional binary unit (`32MiB`, `512k`), durations in seconds (`90`, `90s`). */
 export function limitsFromEnv(env: NodeJS.ProcessEnv): DiscoveryLimits {
   return {
-    maxFileBytes: sizeFromEnv(env, DiscoveryEnv.maxFileBytes, DEFAULT_MAX_FILE_BYTES),
+    maxFileBytes: limitFromEnv(DiscoveryEnv.maxFileBytes, DEFAULT_MAX_FILE_BYTES, env),
     helmTimeoutMs: secondsFromEnv(env, DiscoveryEnv.helmTimeout, DEFAULT_HELM_TIMEOUT_MS),
-    maxHelmOutputBytes: sizeFromEnv(env, DiscoveryEnv.maxHelmOutputBytes, DEFAULT_MAX_HELM_OUTPUT_BYTES),
+    maxHelmOutputBytes: limitFromEnv(DiscoveryEnv.maxHelmOutputBytes, DEFAULT_MAX_HELM_OUTPUT_BYTES, env),
   };
-}
-
-const UNITS: Record<string, number> = {
-  '': 1,
-  k: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gib: 1024 ** 3,
-};
-
-function sizeFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const match = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
-  const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
-  if (!match || unit === undefined || Number(match[1]) <= 0) {
-    throw new KimgError(
-      'INVALID_ARGUMENT',
-      `${name}=${text} is not a size`,
-      `write bytes or a size such as 32MiB`,
-    );
-  }
-  return Number(match[1]) * unit;
 }
 
 function secondsFromEnv(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {

@@ -1,8 +1,7 @@
-import { open } from 'node:fs/promises';
 import { ClusterDirs } from '../../cluster';
 import { selectPlatforms } from '../../copy/platform-selection';
 import { KimgError } from '../../errors';
-import { sniffCompression, SNIFF_BYTES, TarIndex } from '../../layer';
+import { sniffFileCompression, TarIndex } from '../../layer';
 import { hostPlatform, MAX_MANIFEST_BYTES, parseManifest, type Platform } from '../../manifest';
 import { LayoutPaths } from '../../store';
 import { openLocalStore } from '../../transport/local';
@@ -54,7 +53,7 @@ export async function openImageStorage(
       number++;
       const file = paths.blob(layer.digest);
       const label = `layer ${number} (${layer.digest})`;
-      const compression = sniffCompression(await readHead(file));
+      const compression = await sniffFileCompression(file);
       if (compression !== 'none') {
         if (await compressedLayerTouches(file, compression, ClusterDirs.registry)) {
           throw new KimgError(
@@ -85,16 +84,5 @@ export async function openImageStorage(
   } finally {
     await Promise.all(indexes.map((index) => index.close()));
     await store.close();
-  }
-}
-
-async function readHead(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
   }
 }
