@@ -116,6 +116,6 @@ async function discover(
 /** The APP/CNI/CSI of the Kubefile, as the build recorded them; a record that does not parse names no app. */
 function appsOf(image: StageImage): AppRecord[] {
   const labels = image.runConfig.Labels as Record<string, string> | undefined;
-  const read = readLabelRecord(labels, ClusterLabels.apps, appRecordsSchema, []);
+  const read = readLabelRecord(labels, ClusterLabels.apps, () => appRecordsSchema, []);
   return read.ok ? read.value : [];
 }

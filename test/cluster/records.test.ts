@@ -16,7 +16,7 @@ describe('cluster-image records in labels', () => {
         { name: 'app', kind: 'app', sources: ['manifests/'], cmds: ['kubectl apply -f .'], env: { A: '1' } },
       ]),
     };
-    const read = readLabelRecord(labels, ClusterLabels.apps, appRecordsSchema, []);
+    const read = readLabelRecord(labels, ClusterLabels.apps, () => appRecordsSchema, []);
     expect(read).toEqual({
       ok: true,
       value: [
@@ -35,34 +35,46 @@ describe('cluster-image records in labels', () => {
       sources: ['manifests/app.yaml:10'],
     };
     const labels = { [ClusterLabels.images]: JSON.stringify([image]) };
-    expect(readLabelRecord(labels, ClusterLabels.images, embeddedImagesSchema, [])).toEqual({
+    expect(readLabelRecord(labels, ClusterLabels.images, () => embeddedImagesSchema, [])).toEqual({
       ok: true,
       value: [image],
     });
     const bad = { [ClusterLabels.images]: JSON.stringify([{ ...image, digest: 'sha256:x' }]) };
-    const read = readLabelRecord(bad, ClusterLabels.images, embeddedImagesSchema, []);
+    const read = readLabelRecord(bad, ClusterLabels.images, () => embeddedImagesSchema, []);
     expect(read.ok).toBe(false);
     expect(read.ok ? '' : read.reason).toContain('label io.kimg.images');
   });
 
   it('an absent label is the fallback; broken JSON and a wrong shape say why', () => {
-    expect(readLabelRecord({}, ClusterLabels.apps, appRecordsSchema, [])).toEqual({ ok: true, value: [] });
-    const notJson = readLabelRecord({ [ClusterLabels.apps]: '[{' }, ClusterLabels.apps, appRecordsSchema, []);
+    expect(readLabelRecord({}, ClusterLabels.apps, () => appRecordsSchema, [])).toEqual({ ok: true, value: [] });
+    const notJson = readLabelRecord({ [ClusterLabels.apps]: '[{' }, ClusterLabels.apps, () => appRecordsSchema, []);
     expect(notJson.ok).toBe(false);
     expect(!notJson.ok && notJson.reason).toMatch(/^label io\.kimg\.apps is not JSON/);
     const wrongKind = readLabelRecord(
       { [ClusterLabels.apps]: '[{"name":"x","kind":"daemon","sources":[]}]' },
       ClusterLabels.apps,
-      appRecordsSchema,
+      () => appRecordsSchema,
       [],
     );
     expect(wrongKind.ok).toBe(false);
     expect(!wrongKind.ok && wrongKind.reason).toMatch(/^label io\.kimg\.apps: /);
   });
 
+  it('asks for the schema (and so loads zod) only when the label is there', () => {
+    let asked = 0;
+    const schema = () => {
+      asked += 1;
+      return appRecordsSchema;
+    };
+    readLabelRecord({}, ClusterLabels.apps, schema, []);
+    expect(asked).toBe(0);
+    readLabelRecord({ [ClusterLabels.apps]: '[]' }, ClusterLabels.apps, schema, []);
+    expect(asked).toBe(1);
+  });
+
   it('a launch record names apps or commands', () => {
     const read = (text: string) =>
-      readLabelRecord({ [ClusterLabels.launch]: text }, ClusterLabels.launch, launchRecordSchema, {
+      readLabelRecord({ [ClusterLabels.launch]: text }, ClusterLabels.launch, () => launchRecordSchema, {
         apps: [],
       });
     expect(read('{"apps":["a","b"]}')).toEqual({ ok: true, value: { apps: ['a', 'b'] } });

@@ -41,7 +41,7 @@ export function applyClusterEdit(stage: StageImage, edit: ClusterEdit, ctx: Edit
 }
 
 function readApps(labels: Record<string, string>): AppRecord[] {
-  const read = readLabelRecord(labels, ClusterLabels.apps, appRecordsSchema, []);
+  const read = readLabelRecord(labels, ClusterLabels.apps, () => appRecordsSchema, []);
   // A base image with a broken label: start over rather than fail the build.
   return read.ok ? read.value.map((app) => ({ ...app })) : [];
 }
