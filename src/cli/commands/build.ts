@@ -199,7 +199,7 @@ function options(argv: Argv<GlobalOptions>) {
     })
     .option('max-download-size', {
       type: 'string',
-      describe: 'cap on the size of an ADD URL (default 8GiB; KIMG_MAX_DOWNLOAD_SIZE)',
+      describe: 'cap on the size of an ADD URL or a remote APP source (default 8GiB; KIMG_MAX_DOWNLOAD_SIZE)',
     })
     .option('save-images', {
       type: 'boolean',
@@ -230,7 +230,7 @@ function options(argv: Argv<GlobalOptions>) {
     .option('dry-run', {
       type: 'boolean',
       describe:
-        'list the images the build would embed, where each is asked for and its digest (HEAD only); build nothing',
+        'list the remote APP sources and the images the build would embed, with file:line and digest (HEAD only); exit 1 if an image cannot be resolved (unless --ignore-missing-images); build nothing',
     })
     .option('all-platforms', {
       type: 'boolean',
