@@ -27,8 +27,10 @@ export interface DryRunResult extends DiscoveryResult {
  * `kimg build --dry-run`: the images the build would embed, each with where it was asked for and its digest —
  * the Kubefile is parsed and planned (pure) for its APP/CNI/CSI, discovery reads the context, and each registry
  * image is resolved by one manifest HEAD (`--max-pull-procs` at once); an image that cannot be resolved shows
- * its error and the dry run goes on. Nothing is pulled, no layer written, the store is not opened. Apps a base
- * image declared are not seen (the base is not read): only the Kubefile's own.
+ * its error and the dry run goes on (`dryRunProblems` then decides the exit status). Remote APP sources are
+ * fetched first (their charts hold images) into a scratch dir of the store, removed at the end; nothing else of
+ * the store is touched, nothing pulled, no layer written. Apps a base image declared are not seen (the base is
+ * not read): only the Kubefile's own.
  */
 export async function dryRunImages(options: BuildOptions): Promise<DryRunResult> {
   const { ast, text } = await parse(options);
