@@ -296,6 +296,7 @@ describe('kimg build with oci://, helm:// and https:// APP sources', () => {
       (await kimgOk(['inspect', '--format', 'json', 'remote:1'], { root })).stdout,
     ) as {
       config: { labels: Record<string, string> };
+      layers: { digest: string; mediaType: string }[];
     };
     const images = JSON.parse(inspected.config.labels['io.kimg.images'] ?? '[]') as {
       name: string;
@@ -307,6 +308,17 @@ describe('kimg build with oci://, helm:// and https:// APP sources', () => {
       ['acme/tool:1', ['application/apps/z/charts/tool/templates/deploy.yaml:10']],
       ['acme/web:1', ['application/apps/x/charts/web/templates/deploy.yaml:10']],
     ]);
+    // They are in the image's registry/ layer (the last one, uncompressed), under their stored names.
+    const last = inspected.layers[inspected.layers.length - 1];
+    expect(last?.mediaType).toBe('application/vnd.oci.image.layer.v1.tar');
+    const listing = (
+      await runOk('tar', ['-tf', join(root, 'blobs', 'sha256', (last?.digest ?? '').slice(7))])
+    ).stdout;
+    for (const name of ['api', 'manifest', 'tool', 'web']) {
+      expect(listing).toContain(
+        `registry/docker/registry/v2/repositories/acme/${name}/_manifests/tags/1/current/link`,
+      );
+    }
     const apps = JSON.parse(inspected.config.labels['io.kimg.apps'] ?? '[]') as {
       name: string;
       pins?: { source: string; digest: string; version?: string }[];
