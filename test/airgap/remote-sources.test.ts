@@ -148,6 +148,8 @@ beforeAll(async () => {
   const pushed = await makeTempDir('kimg-oci-charts-');
   const web = await packageChart('web', '0.1.0', img('web'), pushed);
   await runOk(helm, ['push', web, `oci://${registry.host}/charts`, '--plain-http'], { env: helmEnv });
+  const rc = await packageChart('web', '0.2.0-rc.1', `${registry.host}/acme/rc:1`, pushed);
+  await runOk(helm, ['push', rc, `oci://${registry.host}/charts`, '--plain-http'], { env: helmEnv });
 
   // helm://: a repository made by `helm repo index` (digests included), three versions, one a prerelease.
   const repo = await makeTempDir('kimg-chart-repo-');
@@ -181,6 +183,9 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   });
+  // A .tgz that is no chart: two top-level folders.
+  await writeTree(files, { 'loose/a/x.yaml': 'a: 1\n', 'loose/b/y.yaml': 'b: 1\n' });
+  await runOk('tar', ['-czf', join(files, 'loose.tgz'), '-C', join(files, 'loose'), 'a', 'b']);
   const ca = await makeTestCa();
   const cert = await ca.issueServerCert(['127.0.0.1']);
   fileServer = await serveFiles(files, { cert: cert.certPem, key: cert.keyPem });
@@ -332,6 +337,30 @@ describe('kimg build with oci://, helm:// and https:// APP sources', () => {
     ]);
   });
 
+  it('a rebuild fetches again and, the bytes unchanged, reuses the APP layers', async () => {
+    const again = await build(await context(appsKubefile()), ['-t', 'remote:2', '--format', 'json']);
+    expect(again.code).toBe(0);
+    const second = JSON.parse(again.stdout) as typeof report;
+    expect(second.sources).toEqual(report.sources);
+    const apps = (r: typeof report) => r.steps.filter((s) => /^APP /.test(s.instruction));
+    expect(apps(second).map((s) => s.layer?.digest)).toEqual(apps(report).map((s) => s.layer?.digest));
+    expect(apps(second).every((s) => (s as { cached?: boolean }).cached)).toBe(true);
+  }, 120_000);
+
+  it('oci:// without a tag takes the highest stable version, as Helm does', async () => {
+    const dry = await build(await context(`FROM scratch\nAPP w oci://${registry.host}/charts/web\n`), [
+      '--dry-run',
+      '--format',
+      'json',
+    ]);
+    expect(dry.code).toBe(0);
+    const found = JSON.parse(dry.stdout) as { sources: Pin[]; images: { normalized: string }[] };
+    expect(found.sources.map((s) => [s.version, s.digest])).toEqual([
+      ['0.1.0', sha256(tgz['web-0.1.0'] as Buffer)],
+    ]);
+    expect(found.images.map((i) => i.normalized)).toEqual([`${registry.host}/acme/web:1`]);
+  }, 60_000);
+
   it('--dry-run lists the remote sources with their digests and versions, then the images', async () => {
     const dry = await build(await context(appsKubefile()), ['--dry-run', '--format', 'json']);
     expect(dry.code).toBe(0);
@@ -377,6 +406,11 @@ describe('remote APP sources that cannot be used fail the build, naming the sour
     const stderr = await fails(`${https()}/huge.yaml`, ['--max-download-size', '1MiB']);
     expect(stderr).toContain('the server announces 2097152 bytes, over the download size cap of 1 MiB');
     expect(stderr).toContain('--max-download-size');
+  }, 60_000);
+
+  it('a .tgz that is no chart', async () => {
+    const stderr = await fails(`${https()}/loose.tgz`);
+    expect(stderr).toContain(`${https()}/loose.tgz is not a Helm chart: it holds 2 top-level entries`);
   }, 60_000);
 
   it('an oci:// reference that is a container image, not a chart', async () => {
