@@ -186,6 +186,13 @@ beforeAll(async () => {
   // A .tgz that is no chart: two top-level folders.
   await writeTree(files, { 'loose/a/x.yaml': 'a: 1\n', 'loose/b/y.yaml': 'b: 1\n' });
   await runOk('tar', ['-czf', join(files, 'loose.tgz'), '-C', join(files, 'loose'), 'a', 'b']);
+  // Hostile charts: Chart.yaml a link out of the chart; a 6 MiB file (Helm's bound is 5 MiB per file).
+  await mkdir(join(files, 'linked', 'evil'), { recursive: true });
+  await runOk('ln', ['-s', '/etc/passwd', join(files, 'linked', 'evil', 'Chart.yaml')]);
+  await runOk('tar', ['-czf', join(files, 'linked.tgz'), '-C', join(files, 'linked'), 'evil']);
+  await writeTree(files, { 'big/fat/Chart.yaml': 'apiVersion: v2\nname: fat\nversion: 1.0.0\n' });
+  await writeFile(join(files, 'big', 'fat', 'blob.bin'), Buffer.alloc(6 * 1024 * 1024));
+  await runOk('tar', ['-czf', join(files, 'fat-1.0.0.tgz'), '-C', join(files, 'big'), 'fat']);
   const ca = await makeTestCa();
   const cert = await ca.issueServerCert(['127.0.0.1']);
   fileServer = await serveFiles(files, { cert: cert.certPem, key: cert.keyPem });
@@ -411,6 +418,15 @@ describe('remote APP sources that cannot be used fail the build, naming the sour
   it('a .tgz that is no chart', async () => {
     const stderr = await fails(`${https()}/loose.tgz`);
     expect(stderr).toContain(`${https()}/loose.tgz is not a Helm chart: it holds 2 top-level entries`);
+  }, 60_000);
+
+  it("a chart whose Chart.yaml is a link, and one with a file over Helm's 5 MiB bound", async () => {
+    expect(await fails(`${https()}/linked.tgz`)).toContain(
+      'evil/Chart.yaml is missing (or not a file under 1 MiB)',
+    );
+    const fat = await fails(`${https()}/fat-1.0.0.tgz`);
+    expect(fat).toMatch(/over the entry size cap of 5 MiB/);
+    expect(fat).toContain('KIMG_MAX_UNPACK_ENTRY_SIZE');
   }, 60_000);
 
   it('an oci:// reference that is a container image, not a chart', async () => {
