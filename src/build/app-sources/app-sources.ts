@@ -1,7 +1,6 @@
 import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { posix } from 'node:path';
-import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { join, posix } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { KimgError } from '../../errors';
 import { speaksPlainHttp } from '../../registry/http/network-errors';
 import { redactUrl } from '../../registry/http/redact';
@@ -134,7 +133,7 @@ export class AppSources {
     root: string,
   ): Promise<Omit<PinnedSource, 'app'>> {
     const what = source.kind === 'url' ? redactUrl(source.url) : source.written;
-    const download = join(root, `download-${Math.random().toString(36).slice(2)}`);
+    const download = join(root, `download-${randomBytes(6).toString('hex')}`);
     try {
       if (source.kind === 'url') {
         const got = await this.download(source.url, download, what, this.downloadLimit());
@@ -260,6 +259,7 @@ export class AppSources {
           `if the index is genuine, raise the cap with ${limitEnv}`,
         );
       }
+      // downloadUrl names the status in its message (its code is ADD's INVALID_ARGUMENT): a 404 is "not found".
       if (err instanceof KimgError && err.code === 'INVALID_ARGUMENT' && / answered 404/.test(err.message)) {
         throw new KimgError('APP_SOURCE_NOT_FOUND', err.message, err.hint);
       }
@@ -268,7 +268,7 @@ export class AppSources {
   }
 
   private async unpack(file: string, dir: string, root: string, what: string) {
-    const work = join(root, `unpack-${Math.random().toString(36).slice(2)}`);
+    const work = join(root, `unpack-${randomBytes(6).toString('hex')}`);
     await mkdir(work, { mode: 0o755 });
     const chart = await unpackChart(file, join(dir, 'charts'), work, what, this.options.chartLimits);
     return { path: `charts/${chart.name}/`, chart: chart.name, version: chart.version };
