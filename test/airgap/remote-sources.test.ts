@@ -366,6 +366,12 @@ describe('kimg build with oci://, helm:// and https:// APP sources', () => {
       ['0.1.0', sha256(tgz['web-0.1.0'] as Buffer)],
     ]);
     expect(found.images.map((i) => i.normalized)).toEqual([`${registry.host}/acme/web:1`]);
+    const human = await build(await context(`FROM scratch\nAPP w oci://${registry.host}/charts/web\n`), [
+      '--dry-run',
+    ]);
+    expect(human.stdout).toContain(
+      `source oci://${registry.host}/charts/web\n  ${sha256(tgz['web-0.1.0'] as Buffer)}  version 0.1.0  → charts/web/\n`,
+    );
   }, 60_000);
 
   it('--dry-run lists the remote sources with their digests and versions, then the images', async () => {
