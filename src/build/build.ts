@@ -129,6 +129,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
         noCache: settings.noCache,
         output: session.output,
         urls: session.urls,
+        apps: session.apps,
         unpackLimits: settings.unpackLimits,
         timestamp: settings.created,
         settings: settings.layers,
@@ -158,6 +159,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
       open: options.open,
       ...(signal && { signal }),
     });
+    const sources = await session.apps.pins();
     return {
       digest: root.digest,
       mediaType: root.mediaType,
@@ -165,6 +167,7 @@ export async function build(options: BuildOptions): Promise<BuildReport> {
       platforms: built.map(platformReport),
       steps,
       outputs,
+      ...(sources.length > 0 && { sources }),
       seconds: Math.round(performance.now() - started) / 1000,
     };
   } finally {

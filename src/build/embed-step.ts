@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { copyResolved, embeddedRecords, registryLayerEntries, resolveImages } from '../airgap/embed';
-import { discoverImages, type DiscoveryResult } from '../airgap/discovery';
+import { discoverImages, type DiscoveryOptions, type DiscoveryResult } from '../airgap/discovery';
 import { appRecordsSchema, ClusterLabels, readLabelRecord, type AppRecord } from '../cluster';
 import type { OpenContext } from '../transport/open';
 import { registryLayerKey } from './cache';
@@ -45,7 +45,7 @@ export function embedStep(options: EmbedStepOptions): FinalizeStep {
   return {
     name: 'embed images',
     apply: async (image, { platform, session, settings, signal }) => {
-      discovered ??= discover(options, appsOf(image), signal).then((result) => {
+      discovered ??= discover(options, appsOf(image), await session.apps.trees(), signal).then((result) => {
         result.warnings.forEach(options.onWarning);
         return result;
       });
@@ -101,9 +101,11 @@ export function embedStep(options: EmbedStepOptions): FinalizeStep {
 async function discover(
   options: EmbedStepOptions,
   apps: AppRecord[],
+  fetchedSources: DiscoveryOptions['fetchedSources'],
   signal: AbortSignal | undefined,
 ): Promise<DiscoveryResult> {
   return discoverImages(options.contextDir, {
+    ...(fetchedSources && { fetchedSources }),
     ...(options.settings.helm !== undefined && { helm: options.settings.helm }),
     imageLists: options.settings.imageLists,
     ignoreLists: options.settings.ignoreLists,

@@ -4,6 +4,7 @@ import type { OpenContext } from '../transport/open';
 import { publish, pushDestinations, storeImage, storeIndex, withLabels } from './execute/build-output';
 import type { PlatformReport } from './execute/report';
 import type { StageImage } from './image/stage-image';
+import { pinAppSources } from './app-sources/pin-step';
 import type { BuildSession } from './session';
 import type { BuildSettings } from './settings';
 
@@ -32,7 +33,8 @@ export const finalLabels: FinalizeStep = {
   apply: async (image, { settings }) => withLabels(image, settings.finalLabels),
 };
 
-export const DEFAULT_FINALIZE_STEPS: readonly FinalizeStep[] = [finalLabels];
+/** The labels, then the pins of remote APP sources (app-sources/pin-step.ts); embedding comes after. */
+export const DEFAULT_FINALIZE_STEPS: readonly FinalizeStep[] = [finalLabels, pinAppSources];
 
 export interface StoredPlatform {
   platform: Platform;

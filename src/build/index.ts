@@ -9,7 +9,8 @@ export {
   type BuildOptions,
   type ClusterImageType,
 } from './build';
-export { dryRunImages, type DryRunImage, type DryRunResult } from './dry-run';
+export { dryRunImages, dryRunProblems, type DryRunImage, type DryRunResult } from './dry-run';
+export type { PinnedSource } from './app-sources/app-sources';
 export { BuildDiagnosticsError } from './execute/build-error';
 export type { BuildReport, PlatformReport, StepReport } from './execute/report';
 export { planBuild, formatAnyDiagnostic, type BuildPlan, type PlanOptions, type PlanResult } from './plan';

@@ -5,6 +5,7 @@ import { BuildCache } from './cache';
 import { openBuildContext, type BuildContext } from './context/build-context';
 import { LayerOutput } from './execute/layer-output';
 import { UrlSources } from './execute/url-sources';
+import { AppSources } from './app-sources/app-sources';
 import type { BuildOptions } from './build';
 import type { BuildSettings } from './settings';
 
@@ -18,6 +19,8 @@ export interface BuildSession {
   cache: BuildCache;
   output: LayerOutput;
   urls: UrlSources;
+  /** Remote APP/CNI/CSI sources (src/build/app-sources): fetched once, pinned in the report and the label. */
+  apps: AppSources;
   close(): Promise<void>;
 }
 
@@ -40,14 +43,22 @@ export async function openSession(options: BuildOptions, settings: BuildSettings
     noCache: settings.noCache,
     ...(signal && { signal }),
   });
+  const apps = new AppSources({
+    open: options.open,
+    scratch: (name) => output.scratch(name),
+    ...settings.appSources,
+    ...(signal && { signal }),
+  });
   return {
     context,
     store,
     cache,
     output,
     urls,
+    apps,
     close: async () => {
       await (await client?.catch(() => undefined))?.close();
+      await apps.close();
       await output.close();
       await store.close();
     },

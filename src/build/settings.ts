@@ -6,6 +6,7 @@ import { unpackLimitsFromEnv, type UnpackLimits } from '../unpack';
 import { IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE } from './context/ignore-file';
 import { maxDownloadSizeFromEnv } from './execute/url-download';
 import type { BuildOptions } from './build';
+import { appSourceSettings, type AppSourceSettings } from './app-sources/app-source-settings';
 
 /**
  * The settings that change a layer's bytes without changing any instruction. They are part of every cache key
@@ -30,6 +31,8 @@ export interface BuildSettings {
   maxDownloadSize?: number;
   maxIgnoreFileSize: number;
   noCache: boolean;
+  /** Caps on remote APP/CNI/CSI sources (app-sources/app-source-settings.ts). */
+  appSources: AppSourceSettings;
 }
 
 export function resolveSettings(options: BuildOptions, typeLabel: string): BuildSettings {
@@ -47,6 +50,7 @@ export function resolveSettings(options: BuildOptions, typeLabel: string): Build
     unpackLimits: { ...unpackLimitsFromEnv(env), ...options.unpackLimits },
     maxIgnoreFileSize: limitFromEnv(IGNORE_FILE_SIZE_ENV, MAX_IGNORE_FILE_SIZE, env),
     noCache: options.noCache === true,
+    appSources: appSourceSettings(env, options.maxDownloadSize, options.unpackLimits),
   };
   const maxDownloadSize = options.maxDownloadSize ?? maxDownloadSizeFromEnv(env);
   return maxDownloadSize === undefined ? settings : { ...settings, maxDownloadSize };

@@ -17,6 +17,7 @@ export {
   readLabelRecord,
   type AppKind,
   type AppRecord,
+  type AppSourcePin,
   type EmbeddedImageRecord,
   type LaunchRecord,
   type RecordRead,

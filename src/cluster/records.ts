@@ -15,6 +15,17 @@ export interface AppRecord {
   sources: string[];
   cmds?: string[];
   env?: Record<string, string>;
+  /** The remote sources (`https://`, `helm://`, `oci://`) as the build fetched them: sha256 of the bytes. */
+  pins?: AppSourcePin[];
+}
+
+/** A remote app source pinned by the build that fetched it (src/build/app-sources). */
+export interface AppSourcePin {
+  /** As written in `sources`. */
+  source: string;
+  digest: string;
+  /** A chart's version (helm://, oci://, a chart at an https URL). */
+  version?: string;
 }
 
 /** `io.kimg.launch`: LAUNCH names apps, CMDS gives commands; one or the other. */
@@ -62,6 +73,9 @@ defineLazyExports<Schemas>(exports, SCHEMA_NAMES, () => {
     sources: z.array(z.string()),
     cmds: z.array(z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
+    pins: z
+      .array(z.looseObject({ source: z.string(), digest: z.string(), version: z.string().optional() }))
+      .optional(),
   }) as unknown as z.ZodType<AppRecord>;
   return {
     appRecordSchema,

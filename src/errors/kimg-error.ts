@@ -51,7 +51,10 @@ export type ErrorCode =
   // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
   | 'FILE_REFUSED'
   // A registry or HTTP deadline passed (src/registry/http/timeouts.ts).
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  // A remote APP/CNI/CSI source (src/build/app-sources): not found (404, no such chart or version), or not a chart.
+  | 'APP_SOURCE_NOT_FOUND'
+  | 'APP_SOURCE_INVALID';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

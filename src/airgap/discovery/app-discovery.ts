@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { KimgError } from '../../errors';
 import type { AppRecord } from '../../cluster';
 import { discoverChart } from './chart-discovery';
-import { contextEntryKind } from './context-file';
+import { contextEntryKind, openContextRoot } from './context-file';
 import type { DiscoveryRun } from './discovery-run';
 import { discoverManifestFile, discoverManifestFolder, MANIFEST_SUFFIXES } from './manifest-discovery';
 
@@ -10,15 +10,25 @@ import { discoverManifestFile, discoverManifestFolder, MANIFEST_SUFFIXES } from 
 const LOCAL_SCHEME = 'local://';
 
 /**
- * The sources of APP/CNI/CSI instructions that are in the context: a chart folder (it has a Chart.yaml) or a
- * packaged chart (`.tgz`), a manifest file, or a folder of manifests. Remote sources (`https://`, `oci://`,
- * `helm://`) are not fetched here; they are named in a warning.
+ * The sources of APP/CNI/CSI instructions: a chart folder (it has a Chart.yaml) or a packaged chart (`.tgz`), a
+ * manifest file, or a folder of manifests — in the context, or fetched by the build (`https://`, `oci://`,
+ * `helm://`, `fetched`: read in the folder they were fetched to, named by their path in the image). A remote
+ * source the build did not fetch (a base image's) is named in a warning.
  */
-export async function discoverApps(run: DiscoveryRun, apps: readonly AppRecord[]): Promise<void> {
+export async function discoverApps(
+  run: DiscoveryRun,
+  apps: readonly AppRecord[],
+  fetched: ReadonlyMap<string, { root: string; path: string }> = new Map(),
+): Promise<void> {
   for (const app of apps) {
     for (const written of app.sources) {
       const source = written.startsWith(LOCAL_SCHEME) ? written.slice(LOCAL_SCHEME.length) : written;
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+        const tree = fetched.get(source);
+        if (tree) {
+          await discoverAppSource({ ...run, root: await openContextRoot(tree.root) }, app, tree.path);
+          continue;
+        }
         run.findings.warn(
           `${app.kind.toUpperCase()} ${app.name}: remote source ${source} is not searched for images`,
         );

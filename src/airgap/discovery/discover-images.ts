@@ -47,7 +47,7 @@ export async function discoverImages(
   const apps = options.apps ?? [];
   if (hasCharts || apps.length > 0) run.helm = await findHelm(options.helm, env);
   if (hasCharts) await discoverChartsFolder(run, ClusterDirs.charts);
-  await discoverApps(run, apps);
+  await discoverApps(run, apps, options.fetchedSources);
   if (await has(ClusterDirs.imageLists, 'dir'))
     await discoverListFolder(run, ClusterDirs.imageLists, 'shim-list');
   if (await has(ClusterDirs.imageArchiveList, 'file'))

@@ -52,6 +52,12 @@ export interface DiscoveryOptions {
   ignoreLists?: readonly string[];
   /** APP/CNI/CSI of the Kubefile: sources that are chart folders, manifest files or folders of the context. */
   apps?: readonly AppRecord[];
+  /**
+   * Remote APP sources the build fetched (`https://`, `helm://`, `oci://` as written → a folder and the path in
+   * it, as they land in the image: `application/apps/<app>/charts/<chart>`): read like context sources, with
+   * that path as the provenance file. A remote source missing here is warned about, not fetched.
+   */
+  fetchedSources?: ReadonlyMap<string, { root: string; path: string }>;
   /** `helm template --kube-version` (Capabilities.KubeVersion), for charts whose `kubeVersion` needs it. */
   kubeVersion?: string;
   /** Environment for `KIMG_HELM`, the limits' variables, PATH, and Helm itself. Default: process.env. */

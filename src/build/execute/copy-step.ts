@@ -11,6 +11,7 @@ import { directoryContext } from './stage-files';
 import { createReadStream } from 'node:fs';
 import { urlEntries, urlItems } from './add-urls';
 import type { UrlSources } from './url-sources';
+import type { AppSources, FetchedApp } from '../app-sources/app-sources';
 import { unpackTar, type UnpackLimits } from '../../unpack';
 
 export interface CopySource {
@@ -24,6 +25,8 @@ export interface CopySource {
   unpackLimits?: Partial<UnpackLimits>;
   /** ADD `http(s)://` sources (context COPY/ADD only). */
   urls?: UrlSources;
+  /** APP/CNI/CSI `https://`, `helm://`, `oci://` sources (context COPY only). */
+  apps?: AppSources;
   /**
    * `dest` (without a trailing slash) is a directory in the stage already: sources go inside it (reference:
    * "COPY": "If <dest> doesn't end with a trailing slash, it will be considered a regular file" — unless it is
@@ -82,16 +85,19 @@ export async function prepareCopy(
     }
     const items = plain.length > 0 ? files.resolveSources(plain, spec.dest) : [];
     const remote = await urlItems(spec, source.urls);
+    const fetched = spec.remote ? await fetchApp(spec.remote, source.apps) : undefined;
     const local = await files.hashSources([...items, ...archives], {
       includeMtime: source.preserveMtime === true,
     });
+    const extra = [...(remote.length > 0 ? [JSON.stringify(remote)] : []), ...(fetched ? [fetched.key] : [])];
     return {
-      content: remote.length > 0 ? digestText(`${local}\n${JSON.stringify(remote)}`) : local,
+      content: extra.length > 0 ? digestText([local, ...extra].join('\n')) : local,
       entries: () =>
         atLine(at, async () => [
           ...layerItems(files, items, spec),
           ...(await archiveEntries(archives, files, spec, source)),
           ...(await urlEntries(remote, spec, source.urls)),
+          ...(fetched ? await fetchedEntries(fetched, spec) : []),
           ...inlineEntries(spec),
         ]),
     };
@@ -133,6 +139,20 @@ async function archiveEntries(
     );
   }
   return entries;
+}
+
+function fetchApp(
+  remote: NonNullable<CopySpec['remote']>,
+  apps: AppSources | undefined,
+): Promise<FetchedApp> {
+  if (!apps) throw new Error('remote APP sources outside the build context');
+  return apps.fetch(remote.app, remote.sources);
+}
+
+/** The fetched APP sources, as laid out for the app's folder (app-sources.ts), copied into `dest`. */
+async function fetchedEntries(fetched: FetchedApp, spec: CopySpec): Promise<LayerEntry[]> {
+  const files = await directoryContext(fetched.dir);
+  return layerItems(files, files.resolveSources(['.'], spec.dest), spec);
 }
 
 /** Here-document sources: files with the body as content, 0644 unless --chmod (BuildKit). */

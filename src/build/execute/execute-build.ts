@@ -22,6 +22,7 @@ import { executeStage, type StageResult } from './execute-stage';
 import type { LayerOutput } from './layer-output';
 import type { StepReport } from './report';
 import type { UrlSources } from './url-sources';
+import type { AppSources } from '../app-sources/app-sources';
 import type { UnpackLimits } from '../../unpack';
 import type { LayerSettings } from '../settings';
 
@@ -44,6 +45,8 @@ export interface PlatformBuildOptions {
   /** Part of every cache key (cache/cache-key.ts baseKey). */
   settings: LayerSettings;
   urls?: UrlSources;
+  /** Remote APP/CNI/CSI sources (src/build/app-sources), fetched once per build. */
+  apps?: AppSources;
   unpackLimits?: Partial<UnpackLimits>;
   daemon?: DaemonOptions;
   onStep?: (report: StepReport) => void;
@@ -117,6 +120,7 @@ export async function executePlan(
         settings: options.settings,
         image,
         ...(options.urls && { urls: options.urls }),
+        ...(options.apps && { apps: options.apps }),
         ...(options.unpackLimits && { unpackLimits: options.unpackLimits }),
         ...(options.daemon && { daemon: options.daemon }),
         ...(options.onStep && { onStep: options.onStep }),

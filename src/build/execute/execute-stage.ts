@@ -15,6 +15,7 @@ import type { StepReport } from './report';
 import { stageFiles } from './stage-files';
 import { destIsDirectory, layerOwner } from './stage-lookup';
 import type { UrlSources } from './url-sources';
+import type { AppSources } from '../app-sources/app-sources';
 import type { StoredLayer } from '../run/layer-sink';
 import { formatPlatform } from '../../manifest/platform';
 import type { Platform } from '../../manifest/descriptor';
@@ -45,6 +46,8 @@ export interface StageEnv {
   image(ref: string, platform?: Platform): Promise<BaseImage>;
   /** ADD `http(s)://` sources, shared by the build's platforms. */
   urls?: UrlSources;
+  /** Remote APP/CNI/CSI sources, fetched once per build. */
+  apps?: AppSources;
   /** Caps on ADD archives and `COPY --from` trees (src/unpack); unset caps take its defaults. */
   unpackLimits?: Partial<UnpackLimits>;
   daemon?: DaemonOptions;
@@ -197,6 +200,7 @@ async function copyContent(
       files: async () => env.context,
       ...common,
       ...(env.urls && { urls: env.urls }),
+      ...(env.apps && { apps: env.apps }),
     });
   let from: StageResult;
   if (origin.kind === 'stage') {

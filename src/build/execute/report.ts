@@ -1,3 +1,5 @@
+import type { PinnedSource } from '../app-sources/app-sources';
+
 /** One line of the build report (`kimg build --format json`): what each step did and what it cost. */
 export interface StepReport {
   platform: string;
@@ -30,5 +32,7 @@ export interface BuildReport {
   steps: StepReport[];
   /** Where the image was also written (`--push`, `--output`). */
   outputs: string[];
+  /** Remote APP/CNI/CSI sources as fetched, each pinned by the sha256 of its bytes (src/build/app-sources). */
+  sources?: PinnedSource[];
   seconds: number;
 }

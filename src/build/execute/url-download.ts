@@ -37,6 +37,8 @@ export interface DownloadOptions {
   /** Sent as If-None-Match / If-Modified-Since: a 304 means the content is the one they were stored with. */
   validators?: Validators;
   limit?: number;
+  /** What the download is, in errors (default `ADD <url>`); e.g. `APP web https://…`. */
+  what?: string;
   signal?: AbortSignal;
 }
 
@@ -55,7 +57,7 @@ export async function downloadUrl(
   const headers: Record<string, string> = {};
   if (options.validators?.etag) headers['if-none-match'] = options.validators.etag;
   if (options.validators?.lastModified) headers['if-modified-since'] = options.validators.lastModified;
-  const shown = redactUrl(url);
+  const shown = options.what ?? `ADD ${redactUrl(url)}`;
   const response = await client.get(new URL(url), {
     headers,
     ...(options.signal && { signal: options.signal }),
@@ -68,21 +70,23 @@ export async function downloadUrl(
     await client.discard(response);
     throw new KimgError(
       'INVALID_ARGUMENT',
-      `ADD ${shown}: the server answered ${response.status}${response.status === 404 ? ' (not found)' : ''}`,
-      'check the URL; ADD downloads it on every build that is not cached',
+      `${shown}: the server answered ${response.status}${response.status === 404 ? ' (not found)' : ''}`,
+      options.what === undefined
+        ? 'check the URL; ADD downloads it on every build that is not cached'
+        : 'check the URL (and the version it names)',
     );
   }
   const announced = Number(header(response.headers, 'content-length') ?? NaN);
   if (announced > limit) {
     await client.discard(response);
-    throw tooLarge(shown, limit, announced);
+    throw downloadTooLarge(shown, limit, announced);
   }
   const hash = createHash('sha256');
   let size = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      if (size > limit) return done(tooLarge(shown, limit));
+      if (size > limit) return done(downloadTooLarge(shown, limit));
       hash.update(chunk);
       done(null, chunk);
     },
@@ -114,12 +118,13 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function tooLarge(url: string, limit: number, announced?: number): KimgError {
+/** SIZE_LIMIT for a download: `what` names it (`ADD <url>`, `APP web oci://…`), the hint the cap's flag. */
+export function downloadTooLarge(what: string, limit: number, announced?: number): KimgError {
   const size = formatByteSize(limit);
   const shown = size.endsWith(' bytes') ? size : `${size} (${limit} bytes)`;
   return new KimgError(
     'SIZE_LIMIT',
-    `ADD ${url}: ${announced !== undefined ? `the server announces ${announced} bytes, over` : 'the body goes past'} the download size cap of ${shown}`,
+    `${what}: ${announced !== undefined ? `the server announces ${announced} bytes, over` : 'the body goes past'} the download size cap of ${shown}`,
     `if the file is genuine, raise the cap with --max-download-size or ${MAX_DOWNLOAD_SIZE_ENV}, or download it into the build context and COPY it`,
   );
 }

@@ -126,8 +126,8 @@ export interface OnbuildInstruction extends InstructionBase {
   instruction: Instruction;
 }
 
-/** sealer's app scheme list plus `helm://` (a chart from a repository); see docs/kubefile.md. */
-export type AppSourceScheme = 'local' | 'http' | 'https' | 'helm';
+/** sealer's app scheme list plus `helm://` and `oci://` (charts from a repository or registry); docs/kubefile.md. */
+export type AppSourceScheme = 'local' | 'http' | 'https' | 'helm' | 'oci';
 
 export interface AppSource {
   scheme: AppSourceScheme;

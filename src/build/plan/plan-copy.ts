@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
 import type { AppInstruction, CopyInstruction, Flag } from '../kubefile/ast';
+import { isKimgError } from '../../errors';
+import { parseRemoteSource } from '../app-sources/remote-source';
 import { expand } from '../kubefile/substitution';
 import type { PlanContext, StageState } from './plan-context';
 import type { CopyOrigin, CopySpec, PlannedStep } from './types';
@@ -55,30 +57,56 @@ export function planCopy(
   };
 }
 
-/** APP / CNI / CSI: `local://` sources become a COPY into the app's directory plus the app's label entry. */
+/**
+ * APP / CNI / CSI: one COPY into the app's directory (sealer's layout) plus the app's label entry. `local://`
+ * sources are read from the context; `https://`, `helm://` and `oci://` ones are checked here (pure) and fetched
+ * by the executor (src/build/app-sources), which puts them into the same layer.
+ */
 export function planApp(ctx: PlanContext, stage: StageState, node: AppInstruction): PlannedStep | undefined {
   const vars = stage.scope.variables();
   const name = ctx.expand(node.name, vars);
-  const remote = node.sources.find((source) => source.scheme !== 'local');
-  if (remote) {
-    ctx.reporter.error(
-      'UNSUPPORTED',
-      remote.word.span,
-      `${node.kind} source "${remote.word.text}": ${remote.scheme}:// sources are not supported by this build of kimg yet`,
-      'download the file into the build context and name it local://PATH',
-    );
-    return undefined;
+  const sources: string[] = [];
+  const remote: string[] = [];
+  const written: string[] = [];
+  let valid = true;
+  for (const source of node.sources) {
+    if (source.scheme === 'local') {
+      const path = ctx.expand({ ...source.word, text: source.path }, vars);
+      sources.push(path);
+      written.push(`local://${path}`);
+      continue;
+    }
+    const text = ctx.expand(source.word, vars);
+    try {
+      parseRemoteSource(text);
+    } catch (err) {
+      if (!isKimgError(err)) throw err;
+      ctx.reporter.error(
+        'INVALID_APP_SOURCE',
+        source.word.span,
+        `${node.kind} ${err.message}`,
+        err.hint ?? '',
+      );
+      valid = false;
+      continue;
+    }
+    remote.push(text);
+    written.push(text);
   }
-  const sources = node.sources.map((source) => ctx.expand({ ...source.word, text: source.path }, vars));
+  if (!valid) return undefined;
   const kind = node.kind === 'APP' ? 'app' : node.kind === 'CNI' ? 'cni' : 'csi';
+  const copy: CopySpec = {
+    add: false,
+    origin: { kind: 'context' },
+    sources,
+    inline: [],
+    dest: `${APPS_DIR}/${name}/`,
+  };
+  if (remote.length > 0) copy.remote = { app: name, sources: remote };
   return {
     at: ctx.position(node.keywordSpan),
     instruction: instructionText(node),
-    action: {
-      kind: 'copy',
-      copy: { add: false, origin: { kind: 'context' }, sources, inline: [], dest: `${APPS_DIR}/${name}/` },
-      then: { op: 'app', app: { name, kind, sources: sources.map((s) => `local://${s}`) } },
-    },
+    action: { kind: 'copy', copy, then: { op: 'app', app: { name, kind, sources: written } } },
   };
 }
 

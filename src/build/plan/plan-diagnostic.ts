@@ -4,7 +4,12 @@ import { formatDiagnostic } from '../kubefile/format-diagnostic';
 
 /** Problems only the planner can see: they need the stages, the build args and the platform. */
 export type PlanDiagnosticCode =
-  'UNKNOWN_STAGE' | 'INVALID_SUBSTITUTION' | 'INVALID_FLAG' | 'UNSUPPORTED' | 'UNKNOWN_TARGET';
+  | 'UNKNOWN_STAGE'
+  | 'INVALID_SUBSTITUTION'
+  | 'INVALID_FLAG'
+  | 'UNSUPPORTED'
+  | 'UNKNOWN_TARGET'
+  | 'INVALID_APP_SOURCE';
 
 /** The parser's diagnostic shape with the planner's codes: printed by the same formatDiagnostic. */
 export type PlanDiagnostic = Omit<Diagnostic, 'code'> & { code: PlanDiagnosticCode };

@@ -45,6 +45,11 @@ export interface CopySpec {
   checksum?: string;
   /** `--chmod`. */
   chmod?: number;
+  /**
+   * APP/CNI/CSI sources fetched at build time (`https://`, `helm://`, `oci://`, as written, expanded): the
+   * executor fetches them (src/build/app-sources) and puts them into `dest` beside the local ones.
+   */
+  remote?: { app: string; sources: string[] };
 }
 
 export type CommandSpec = { exec: string[] } | { shell: string };

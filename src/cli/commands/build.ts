@@ -3,6 +3,7 @@ import {
   build,
   BuildDiagnosticsError,
   dryRunImages,
+  dryRunProblems,
   type DryRunResult,
   CLUSTER_IMAGE_TYPES,
   type BuildOptions,
@@ -116,6 +117,10 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
         const found = await dryRunImages(buildOptions);
         found.warnings.forEach((line) => output.warn(line));
         output.result(found, () => formatDiscovered(found));
+        // Unresolvable images fail the dry run as they would fail the build (after the list is printed).
+        const problems = dryRunProblems(found);
+        if (problems && !argv['ignore-missing-images']) throw problems;
+        if (problems) found.images.forEach((i) => i.error !== undefined && output.warn(i.error));
         return;
       }
       report = await build(buildOptions);
@@ -130,6 +135,9 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
       output.quiet
         ? report.digest
         : [
+            ...(report.sources ?? []).map(
+              (s) => `Fetched ${s.source} ${s.digest}${s.version ? ` (${s.version})` : ''}`,
+            ),
             `Built ${report.digest}${report.names.length > 0 ? ` as ${report.names.join(', ')}` : ''}`,
             ...report.outputs.map((o) => `Wrote ${o}`),
           ].join('\n'),
@@ -191,7 +199,7 @@ function options(argv: Argv<GlobalOptions>) {
     })
     .option('max-download-size', {
       type: 'string',
-      describe: 'cap on the size of an ADD URL (default 8GiB; KIMG_MAX_DOWNLOAD_SIZE)',
+      describe: 'cap on the size of an ADD URL or a remote APP source (default 8GiB; KIMG_MAX_DOWNLOAD_SIZE)',
     })
     .option('save-images', {
       type: 'boolean',
@@ -222,7 +230,7 @@ function options(argv: Argv<GlobalOptions>) {
     .option('dry-run', {
       type: 'boolean',
       describe:
-        'list the images the build would embed, where each is asked for and its digest (HEAD only); build nothing',
+        'list the remote APP sources and the images the build would embed, with file:line and digest (HEAD only); exit 1 if an image cannot be resolved (unless --ignore-missing-images); build nothing',
     })
     .option('all-platforms', {
       type: 'boolean',
@@ -230,17 +238,19 @@ function options(argv: Argv<GlobalOptions>) {
     });
 }
 
-/** One image a line, then each place that asked for it: `  file:line  how`. */
+/** The remote APP sources fetched, then one image a line and each place that asked for it: `  file:line  how`. */
 function formatDiscovered(found: DryRunResult): string {
-  if (found.images.length === 0) return 'No images to embed';
-  return found.images
-    .flatMap((image) => [
-      image.reference,
-      ...image.sources.map((s) => `  ${s.file}:${s.line}  ${s.how}`),
-      ...(image.digest !== undefined ? [`  digest: ${image.digest}`] : []),
-      ...(image.error !== undefined ? [`  error: ${image.error}`] : []),
-    ])
-    .join('\n');
+  const sources = found.sources.map(
+    (s) => `source ${s.source}\n  ${s.digest}${s.version ? `  version ${s.version}` : ''}  → ${s.path}`,
+  );
+  if (found.images.length === 0) return [...sources, 'No images to embed'].join('\n');
+  const images = found.images.flatMap((image) => [
+    image.reference,
+    ...image.sources.map((s) => `  ${s.file}:${s.line}  ${s.how}`),
+    ...(image.digest !== undefined ? [`  digest: ${image.digest}`] : []),
+    ...(image.error !== undefined ? [`  error: ${image.error}`] : []),
+  ]);
+  return [...sources, ...images].join('\n');
 }
 
 /** Not `array: true` (it would swallow the CONTEXT positional): a repeated flag gives an array. */

@@ -5,7 +5,7 @@ import type { TokenCache } from '../auth/token-cache';
 import { errorFromResponse, type ErrorContext } from '../errors';
 import { discard, type RequestBody } from '../http/body';
 import type { Lane } from '../http/limiter';
-import { errorCode } from '../http/network-errors';
+import { speaksPlainHttp } from '../http/network-errors';
 import { sameOrigin } from '../http/origin';
 import type { HttpResponse, HttpTransport } from '../http/transport';
 
@@ -16,15 +16,6 @@ import type { HttpResponse, HttpTransport } from '../http/transport';
  */
 export type SchemePolicy = 'https' | 'http-allowed' | 'http';
 export type SchemeLookup = (host: string) => SchemePolicy | Promise<SchemePolicy>;
-
-/** The TLS-level failures meaning "this port speaks plain HTTP", after which http is tried. */
-const NOT_TLS_CODES = new Set([
-  'EPROTO',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
-  'ECONNRESET',
-  'UND_ERR_SOCKET',
-]);
 
 export interface RegistryRequest {
   method: string;
@@ -102,7 +93,7 @@ export class RegistrySession {
     try {
       return await this.probe(new URL(`https://${this.host}`), signal, scheme === 'https');
     } catch (err) {
-      if (scheme !== 'http-allowed' || !NOT_TLS_CODES.has(errorCode(err) ?? '')) throw err;
+      if (scheme !== 'http-allowed' || !speaksPlainHttp(err)) throw err;
       return this.probe(new URL(`http://${this.host}`), signal, true);
     }
   }

@@ -48,6 +48,20 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The TLS-level failures meaning "this port speaks plain HTTP", after which http is tried. */
+const NOT_TLS_CODES = new Set([
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ECONNRESET',
+  'UND_ERR_SOCKET',
+]);
+
+/** An https attempt failed because the server speaks plain HTTP (the insecure-registry fallback, session.ts). */
+export function speaksPlainHttp(err: unknown): boolean {
+  return NOT_TLS_CODES.has(errorCode(err) ?? '');
+}
+
 export function isRetryableNetworkError(err: unknown): boolean {
   if (err instanceof KimgError) return false;
   const code = errorCode(err);

@@ -421,12 +421,17 @@ describe('--all-platforms', () => {
 });
 
 describe('kimg build --dry-run', () => {
-  it('lists the images with provenance and digests by HEAD only; pulls nothing, store unchanged', async () => {
+  it('lists the images with provenance and digests by HEAD only; pulls nothing, store unchanged; fails on a missing one unless --ignore-missing-images', async () => {
     const context = await writeContext({ extraShim: `${source.host}/acme/missing:9` });
     const logStart = (await readFile(source.logPath)).length;
     const tree = await treeHash(root);
     const json = await build(context, ['--dry-run', '--max-pull-procs', '2', '--format', 'json']);
-    expect(json.code).toBe(0); // a missing image is shown, the dry run does not fail
+    // The list is printed whole; then the image that cannot be resolved fails the dry run, as it would the build.
+    expect(json.code).toBe(1);
+    expect(json.stderr).toContain(
+      `kimg: error: image ${source.host}/acme/missing:9 (images/shim/list:4) cannot be embedded`,
+    );
+    expect(json.stderr).toContain('--ignore-missing-images');
     const found = JSON.parse(json.stdout) as {
       images: {
         reference: string;
@@ -455,8 +460,11 @@ describe('kimg build --dry-run', () => {
         how: expect.stringMatching(/^manifest:Deployment:/),
       }),
     ]);
-    const human = await build(context, ['--dry-run']);
+    const human = await build(context, ['--dry-run', '--ignore-missing-images']);
     expect(human.code).toBe(0);
+    expect(human.stderr).toMatch(
+      /warning: image .*acme\/missing:9 \(images\/shim\/list:4\) cannot be embedded/,
+    );
     expect(human.stdout).toContain(
       `${source.host}/team/tool:2\n  images/shim/list:2  shim-list\n  digest: ${multi.children[0]?.manifestDigest}`,
     );

@@ -109,20 +109,53 @@ describe('planBuild (pure)', () => {
     });
   });
 
-  it('diagnostics: unknown stage, bad substitution, bad --chmod, remote app sources — positions and hints', () => {
+  it('diagnostics: unknown stage, bad substitution, bad --chmod, bad remote app sources — positions and hints', () => {
     const { diagnostics } = plan(
-      'FROM scratch AS one\nFROM scratch\nCOPY --from=two a /a\nENV A=${B\nCOPY --chmod=9 a /a\nAPP x https://e.com/x.yaml\n',
+      'FROM scratch AS one\nFROM scratch\nCOPY --from=two a /a\nENV A=${B\nCOPY --chmod=9 a /a\nAPP x oci://charts/x:1\nAPP y helm://host/c@\n',
     );
     expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
       ['UNKNOWN_STAGE', 3],
       ['INVALID_SUBSTITUTION', 4],
       ['INVALID_FLAG', 5],
-      ['UNSUPPORTED', 6],
+      ['INVALID_APP_SOURCE', 6],
+      ['INVALID_APP_SOURCE', 7],
     ]);
+    expect(diagnostics[3]?.message).toContain('oci://charts/x:1 names no registry host');
     expect(diagnostics[0]).toMatchObject({
       file: 'Kubefile',
       text: 'COPY --from=two a /a',
       hint: expect.stringContaining('one'),
+    });
+  });
+
+  it('remote APP sources are planned as written, beside the local ones, for the executor to fetch', () => {
+    const { plan: p, diagnostics } = plan(
+      'FROM scratch\nARG V=1.2.0\nAPP web local://web.yaml oci://reg.io/charts/web:$V helm://charts.example.com/stable/redis\n',
+    );
+    expect(diagnostics).toEqual([]);
+    const step = p.stages[0]?.steps[1];
+    expect(step?.action).toEqual({
+      kind: 'copy',
+      copy: expect.objectContaining({
+        sources: ['web.yaml'],
+        dest: '/application/apps/web/',
+        remote: {
+          app: 'web',
+          sources: ['oci://reg.io/charts/web:1.2.0', 'helm://charts.example.com/stable/redis'],
+        },
+      }),
+      then: {
+        op: 'app',
+        app: {
+          name: 'web',
+          kind: 'app',
+          sources: [
+            'local://web.yaml',
+            'oci://reg.io/charts/web:1.2.0',
+            'helm://charts.example.com/stable/redis',
+          ],
+        },
+      },
     });
   });
 

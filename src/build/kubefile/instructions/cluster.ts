@@ -10,8 +10,11 @@ import { argumentRanges, argumentWords, jsonArguments, reportMissing, restWord }
 import type { InstructionInput } from '../instruction-input';
 import { keyValuePairs } from './key-value';
 
-/** sealer's schemes (local://, http://, https://) and kimg's helm:// (a chart from a repository). */
-const SCHEME = /^(local|https?|helm):\/\/(.*)$/;
+/**
+ * sealer's schemes (local://, http://, https://) and kimg's helm:// (a chart from a repository) and oci:// (a
+ * chart in a registry, as `helm push` stores it).
+ */
+const SCHEME = /^(local|https?|helm|oci):\/\/(.*)$/;
 /** App names become directory names and Kubernetes-style identifiers: a DNS-1123 label. */
 const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -43,7 +46,7 @@ export function parseApp(input: InstructionInput): AppInstruction | undefined {
         word.span,
         `${kind} source "${word.text}" has no supported scheme`,
         'prefix each source with local:// (a file or directory in the build context), http:// or https:// (a file ' +
-          'to download), or helm:// (a chart from a repository)',
+          'to download), helm:// (a chart from a repository) or oci:// (a chart in a registry)',
       );
       continue;
     }
