@@ -13,7 +13,7 @@ export const pinAppSources: FinalizeStep = {
     const fetched = await session.apps.pins();
     if (fetched.length === 0) return image;
     const labels = image.runConfig.Labels as Record<string, string> | undefined;
-    const read = readLabelRecord(labels, ClusterLabels.apps, appRecordsSchema, []);
+    const read = readLabelRecord(labels, ClusterLabels.apps, () => appRecordsSchema, []);
     if (!read.ok) return image;
     let changed = false;
     const apps = read.value.map((app) => {
