@@ -54,7 +54,7 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
   private readonly pendingTags: PendingTags;
   /** Digests the copy will tag (`expectTags`): their manifests are stored by the tag PUTs at commit. */
   private readonly expected = new Set<string>();
-  /** Manifests pushed but held back for their tag PUTs (one PUT per tag instead of a digest PUT first): digest → media type. */
+  /** Manifests held back for their tag PUTs (one PUT per tag, no digest PUT first): digest → media type. */
   private readonly unstored = new Map<string, string>();
   /**
    * Something this target was asked failed (a request, a blob read): its close then writes no blob locations,
