@@ -35,6 +35,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
     load: () => import('./copy'),
   },
+  'copy-latency': {
+    describe:
+      'one 8-layer image registry→registry behind ~40 ms per request (and loopback): kimg vs skopeo copy',
+    load: () => import('./copy-latency'),
+  },
 };
 
 function usage(): string {

@@ -120,7 +120,7 @@ export async function checkDigests(skopeo: string, want: { ref: string; digest: 
 /** Requests by method, as counted by the proxy. */
 export type RequestCounts = Record<string, number> & { total: number };
 
-export function countRequests(records: ProxyRequestRecord[]): RequestCounts {
+export function countRequests(records: readonly { method: string }[]): RequestCounts {
   const counts: RequestCounts = { total: records.length };
   for (const r of records) counts[r.method] = (counts[r.method] ?? 0) + 1;
   return counts;

@@ -1,10 +1,10 @@
-import type { HttpEvent, RegistryClient, RegistryClientOptions } from '../registry';
+import type { HttpEvent, RegistryClient, RegistryClientOptions, RequestStats } from '../registry';
 import { defaultStoreRoot, LayoutPaths } from '../store/paths';
 import type { OpenContext } from '../transport/open';
 import type { RegistryFlags } from '../transport/registry';
 import { maxInflateRatio } from './inflate-ratio';
 import { createOutput, type Output } from './output';
-import { registryListing, registryTimeouts, type GlobalOptions } from './global-options';
+import { plainHttpHosts, registryListing, registryTimeouts, type GlobalOptions } from './global-options';
 import { stderrLine } from './terminal-text';
 
 /** What every command gets: where the store is and how to print. Built once from the global flags. */
@@ -16,13 +16,17 @@ export interface CommandContext {
   registryFlags: RegistryFlags;
   /** For openSource/openDestination: the store root and the run's one registry client, made on first use. */
   open: OpenContext;
+  /** Requests and retries of the run's registry client; undefined when the run talked to no registry. */
+  registryStats(): Promise<RequestStats | undefined>;
   /** Closes what the run opened (the registry client's keep-alive sockets would hold the process for 30 s). */
   close(): Promise<void>;
 }
 
 export function createContext(argv: GlobalOptions): CommandContext {
+  const plainHttp = plainHttpHosts(argv);
   const registryFlags: RegistryFlags = {
     ...(argv.authfile !== undefined && { authfile: argv.authfile }),
+    ...(plainHttp.length > 0 && { plainHttp }),
     ...(argv['cert-dir'] !== undefined && { certDir: argv['cert-dir'] }),
     ...(argv['tls-verify'] !== undefined && { tlsVerify: argv['tls-verify'] }),
     timeouts: registryTimeouts(argv),
@@ -50,6 +54,7 @@ export function createContext(argv: GlobalOptions): CommandContext {
       // Inflated archives, temp archives, daemon exports: where SIGINT/SIGTERM and `kimg prune` find them.
       scratchInStore: true,
     },
+    registryStats: async () => (await client)?.stats(),
     close: async () => {
       await (await client)?.close();
       client = undefined;

@@ -31,7 +31,7 @@ export function addCopyFlags<T>(argv: Argv<T>): Argv<T & CopyFlags> {
       describe:
         'with --platform: keep the original index (digest unchanged) and copy only the chosen children',
     })
-    .option('concurrency', { type: 'number', describe: 'parallel blob transfers (default 4)' })
+    .option('concurrency', { type: 'number', describe: 'parallel blob transfers (default 6)' })
     .option('referrers', {
       type: 'boolean',
       describe: 'also copy signatures, SBOMs and other artifacts whose subject is the image (OCI referrers)',

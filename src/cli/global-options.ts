@@ -22,6 +22,8 @@ export interface GlobalOptions {
   'request-timeout'?: string;
   'max-list-pages'?: number;
   'max-list-entries'?: number;
+  /** Repeated or comma-separated; yargs gives an array when repeated. */
+  'plain-http'?: string | string[];
 }
 
 /** `--flag VALUE` or its environment variable (the flag wins), parsed; settings given neither are left out. */
@@ -60,6 +62,16 @@ export function registryListing(argv: GlobalOptions, env = process.env): Partial
   });
 }
 
+/** `--plain-http` (repeated or comma-separated), else `KIMG_PLAIN_HTTP`: hosts reached over plain http only. */
+export function plainHttpHosts(argv: GlobalOptions, env = process.env): string[] {
+  const given = argv['plain-http'] ?? env.KIMG_PLAIN_HTTP ?? [];
+  return [given]
+    .flat()
+    .flatMap((value) => value.split(','))
+    .map((host) => host.trim())
+    .filter((host) => host !== '');
+}
+
 export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
   return argv
     .option('root', {
@@ -85,6 +97,13 @@ export function addGlobalOptions<T>(argv: Argv<T>): Argv<T & GlobalOptions> {
       global: true,
     })
     .option('authfile', { type: 'string', describe: 'registry credentials file', global: true })
+    .option('plain-http', {
+      type: 'string',
+      // not `array: true`: an array option would swallow the positionals after it.
+      describe:
+        'registries to reach over plain http, no https attempt first (HOST[:PORT], *.domain or CIDR; comma-separated or repeated; env KIMG_PLAIN_HTTP)',
+      global: true,
+    })
     .option('max-inflate-ratio', {
       type: 'number',
       describe: `a gzipped archive may inflate to N × its size (default $KIMG_MAX_INFLATE_RATIO, else ${DEFAULT_MAX_INFLATE_RATIO})`,

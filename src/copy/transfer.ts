@@ -1,4 +1,5 @@
 import type { Descriptor } from '../manifest/descriptor';
+import { isTaggingRemote } from '../transport/capabilities';
 import type { ReadOnlyTarget, Target } from '../transport/types';
 import { copyAttached, type AttachedOptions } from './attached';
 import { convertFormat, type ManifestFormat } from './convert-format';
@@ -88,6 +89,8 @@ export async function copyItems(
       if (converted.digest !== root.digest) notes.push(`converted to ${options.format}: ${converted.digest}`);
       root = converted;
     }
+    // A registry stores the root with its tag PUTs then: one PUT per tag, no digest PUT first (issue 12).
+    if (isTaggingRemote(destination)) destination.expectTags(root, item.names);
     await copier.copy(root, selected.omitted);
     if (options.referrers || options.digestTags) {
       const attached = await copyAttached({ source, reader, destination, copier }, root, item.names, {

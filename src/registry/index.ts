@@ -19,6 +19,8 @@ export * from './http/dispatchers';
 export * from './http/limiter';
 export * from './http/redact';
 export * from './http/redirect';
+export * from './http/rate-limit';
+export type { RequestStats } from './http/request-stats';
 export * from './http/retry-after';
 export * from './http/timeouts';
 export type { HttpEvent } from './http/transport';

@@ -62,3 +62,19 @@ export function canListTags(target: ReadOnlyTarget): target is ReadOnlyTarget & 
 export function blobOriginOf(target: ReadOnlyTarget): BlobOrigin | undefined {
   return (target as OriginSource).blobOrigin;
 }
+
+/**
+ * A destination across the network that names images by tag (a registry): every check costs a round trip, so
+ * the copy engine asks the tag first, overlaps the other checks with source reads, and says which names an image
+ * will get before pushing it (issue 12 "Latency").
+ */
+export interface TaggingRemote {
+  /** The destination's own tag already names `desc` (HEADed once, when the target opened): the image is there. */
+  tagNames(desc: Descriptor, options?: IoOptions): Promise<boolean>;
+  /** `desc` will be tagged `names` at commit: its manifest may be stored by those tag PUTs alone (one PUT per tag). */
+  expectTags(desc: Descriptor, names: readonly string[]): void;
+}
+
+export function isTaggingRemote(target: Target): target is Target & TaggingRemote {
+  return typeof (target as Partial<TaggingRemote>).expectTags === 'function';
+}

@@ -30,6 +30,8 @@ export interface FaultProxy {
   host: string;
   /** Every request in arrival order, so tests can count round trips ("≤ 3 requests per new blob"). */
   requests: ProxyRequestRecord[];
+  /** TLS handshakes tried on this plain-http port: a client probing https before http. */
+  tlsProbes(): number;
   /** Requests that arrived at the redirect target ('redirect' rules). */
   otherOrigin: { url: string; requests: OtherOriginRecord[] };
   setRules(rules: FaultRule[]): void;
@@ -102,6 +104,13 @@ export async function startFaultProxy(
       onStatus: (status) => (record.status = status),
     });
   });
+  let tlsProbes = 0;
+  // What node does with bytes that are not HTTP (a 400, then close), counting TLS ClientHellos (record type 0x16).
+  server.on('clientError', (err: Error & { rawPacket?: Buffer }, socket) => {
+    if (err.rawPacket?.[0] === 0x16) tlsProbes++;
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   selfUrl = `http://${host}`;
@@ -110,8 +119,10 @@ export async function startFaultProxy(
     host,
     requests,
     otherOrigin: { url: otherOrigin.url, requests: otherOrigin.requests },
+    tlsProbes: () => tlsProbes,
     setRules: (next) => rules.set(next),
     reset() {
+      tlsProbes = 0;
       rules.set([]);
       requests.splice(0);
       otherOrigin.requests.splice(0);

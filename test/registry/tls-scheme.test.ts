@@ -49,6 +49,16 @@ describe('registryScheme', () => {
     expect(registryScheme('quay.io', { tlsVerify: true })).toBe('https');
   });
 
+  it('reaches --plain-http hosts over http only (no https attempt), in the insecure-registries syntax', () => {
+    const scheme = (host: string) =>
+      registryScheme(host, { plainHttp: ['reg.lan:5000', '*.corp', '10.0.0.0/8'] });
+    expect(scheme('reg.lan:5000')).toBe('http');
+    expect(scheme('a.corp')).toBe('http');
+    expect(scheme('10.2.3.4:443')).toBe('http');
+    expect(scheme('reg.lan:5001')).toBe('https');
+    expect(scheme('127.0.0.1:5001')).toBe('http-allowed');
+  });
+
   it('splits host and port', () => {
     expect(splitHostPort('[fe80::1]:5000')).toEqual({ hostname: 'fe80::1', port: '5000' });
     expect(splitHostPort('fe80::1')).toEqual({ hostname: 'fe80::1' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { encodedPart } from '../../src/digest';
-import { MediaType } from '../../src/manifest';
+import { MediaType, type Descriptor } from '../../src/manifest';
 import { RegistryClient } from '../../src/registry';
 import { openOciLayout } from '../../src/transport/oci-layout';
 import { createRegistryClient } from '../../src/transport/registry';
@@ -205,6 +205,38 @@ describe('indexes', () => {
       }),
     ).rejects.toThrow(/sparse|MANIFEST_BLOB_UNKNOWN|blob unknown/i);
     expect(await client.repository(registry.host, 'sparse/app').headManifest('1')).toBeUndefined();
+  });
+
+  it('a root held back for its tag PUT is stored by digest first when an index names it', async () => {
+    const multi = await makeTempDir();
+    const fixture = await writeMultiArchLayout(multi, 'multi', 91);
+    const child = fixture.children[0]?.manifestDescriptor as Descriptor;
+    const dst = await open(client, `docker://${proxy.host}/held/app:child`, 'destination');
+    const { transfer } = await import('../../src/copy');
+    proxy.reset();
+    // The child is tagged and copied first: held back for its tag, then stored by digest when the (untagged)
+    // index that names it is pushed (the registry checks an index's children), then tagged at commit.
+    await transfer(openOciLayout(multi), dst.target as never, [
+      { descriptor: child, names: ['child'] },
+      { ref: 'multi', names: [] },
+    ]);
+    await dst.target.close();
+    const puts = proxy.requests
+      .filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'))
+      .map((r) => `${r.path.split('/manifests/')[1]} ${r.status}`);
+    expect([...puts].sort()).toEqual(
+      [
+        ...fixture.children.map((c) => `${c.manifestDigest} 201`),
+        `${fixture.index.digest} 201`,
+        'child 201',
+      ].sort(),
+    );
+    // The held-back child was stored before the index that names it, and its tag last.
+    expect(puts.indexOf(`${child.digest} 201`)).toBeLessThan(puts.indexOf(`${fixture.index.digest} 201`));
+    expect(puts.at(-1)).toBe('child 201');
+    const repo = client.repository(registry.host, 'held/app');
+    expect((await repo.headManifest(fixture.index.digest))?.digest).toBe(fixture.index.digest);
+    expect((await repo.headManifest('child'))?.digest).toBe(child.digest);
   });
 });
 

@@ -7,6 +7,7 @@ import { addCopyFlags, platformChoice, splitFormat, type CopyFlags } from '../co
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
 import { ProgressReporter } from '../progress';
+import { warmUpWhileWaiting } from '../warm-up';
 
 interface CopyArgs extends GlobalOptions, CopyFlags {
   source: string;
@@ -48,6 +49,7 @@ export async function runCopy(
   const { output } = context;
   const progress = new ProgressReporter(process.stderr, !output.json && !output.quiet);
   const started = Date.now();
+  const cancelWarmUp = warmUpWhileWaiting();
   try {
     const result = await copyImage(from, to, {
       open: context.open,
@@ -63,6 +65,9 @@ export async function runCopy(
     progress.finish();
     const image = result.images[0];
     for (const note of image?.notes ?? []) output.note(`kimg: ${note}`);
+    // What the registries cost: a 429 or 503 waited out is a retry here, not an error (issue 12).
+    const http = await context.registryStats();
+    const retried = http && http.retries > 0 ? `, ${http.retries} requests retried` : '';
     output.result(
       {
         source: formatImageLocation(from),
@@ -70,15 +75,21 @@ export async function runCopy(
         digest: image?.descriptor.digest,
         sourceDigest: image?.source.digest,
         ...result.stats,
+        ...(http && {
+          requests: http.requests,
+          retries: http.retries,
+          rateLimitPauses: http.rateLimitPauses,
+        }),
         seconds: (Date.now() - started) / 1000,
       },
       () =>
         output.quiet
           ? (image?.descriptor.digest ?? '')
-          : `Copied ${image?.descriptor.digest} (${result.stats.blobsCopied} blobs copied, ${result.stats.blobsSkipped} skipped${result.stats.blobsMounted > 0 ? `, ${result.stats.blobsMounted} mounted` : ''})`,
+          : `Copied ${image?.descriptor.digest} (${result.stats.blobsCopied} blobs copied, ${result.stats.blobsSkipped} skipped${result.stats.blobsMounted > 0 ? `, ${result.stats.blobsMounted} mounted` : ''}${retried})`,
     );
     return result;
   } finally {
+    cancelWarmUp();
     progress.finish();
     await context.close();
   }

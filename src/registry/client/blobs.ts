@@ -92,6 +92,7 @@ export async function fetchBlob(
   const what = `blob ${desc.digest} from ${label(ctx)}`;
   const first = await getBlob(ctx, desc.digest, undefined, signal);
   const reopen = async (offset: number): Promise<Reopened> => {
+    ctx.session.noteRetry();
     const response = await getBlob(ctx, desc.digest, `bytes=${offset}-`, signal);
     if (response.status === 200) return { body: response.body, skip: offset }; // Range ignored: skip what we have
     const start = contentRangeStart(header(response.headers, 'content-range'));

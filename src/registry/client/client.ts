@@ -6,6 +6,7 @@ import { Dispatchers, systemTls } from '../http/dispatchers';
 import { HostBackoff } from '../http/host-backoff';
 import { DEFAULT_CONCURRENCY_PER_HOST, HostLimiter } from '../http/limiter';
 import { DEFAULT_TIMEOUTS, type Timeouts } from '../http/timeouts';
+import type { RequestStats } from '../http/request-stats';
 import { HttpTransport } from '../http/transport';
 import { discard } from '../http/body';
 import { loopbackHttpAllowed, type RegistryClientOptions } from './options';
@@ -35,10 +36,15 @@ export class RegistryClient {
     // Both lanes of the limiter must fit in the pool, or small requests would queue behind blobs in undici.
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.timeouts = timeouts;
-    this.dispatchers = new Dispatchers(options.tls ?? systemTls, concurrency * 2, timeouts);
+    this.dispatchers = new Dispatchers(
+      options.tls ?? systemTls,
+      HostLimiter.connectionsFor(concurrency),
+      timeouts,
+    );
     this.transport = new HttpTransport({
       dispatchers: this.dispatchers,
       limiter: new HostLimiter(concurrency),
+      rateLimitLowWater: concurrency,
       backoff: new HostBackoff(),
       retry: this.retry,
       timeouts,
@@ -111,6 +117,11 @@ export class RegistryClient {
   /** `GET /v2/_catalog` with `n` + `Link` pagination (a distribution extension; many registries refuse it). */
   catalog(domain: string, options: ListOptions = {}): Promise<string[]> {
     return listRepositories(this.session(domain), { ...options, limits: this.listing });
+  }
+
+  /** Requests sent and retried so far by every session of this client (a copy reports them). */
+  stats(): RequestStats {
+    return { ...this.transport.stats };
   }
 
   async close(): Promise<void> {

@@ -46,6 +46,12 @@ export function apiHost(domain: string): string {
   return domain === 'docker.io' || domain === 'index.docker.io' ? 'registry-1.docker.io' : domain;
 }
 
+/** A ping's answer: the origin that answered and the authenticator made from its challenge. */
+interface Pinged {
+  origin: URL;
+  auth: Authenticator;
+}
+
 /** What every view of one host shares: the scheme and origin found by the ping, and the authenticator. */
 interface HostState {
   origin?: Promise<URL>;
@@ -89,16 +95,40 @@ export class RegistrySession {
 
   private async resolve(signal?: AbortSignal): Promise<URL> {
     const scheme = await this.parts.scheme(this.host);
-    if (scheme === 'http') return this.probe(new URL(`http://${this.host}`), signal, true);
+    const pinged = await this.resolveScheme(scheme, signal);
+    this.state.auth = pinged.auth;
+    return pinged.origin;
+  }
+
+  /**
+   * 'http': plain http only, no https probe (the registry is configured so). 'http-allowed': https and http
+   * are asked at once, so a plain registry costs no extra round trip for the TLS attempt; the http answer is used
+   * only when the https attempt failed because the server does not speak TLS (the rule is the same as asking
+   * one after the other: https never loses to http otherwise). The plain `GET /v2/` carries no credentials.
+   */
+  private async resolveScheme(scheme: SchemePolicy, signal?: AbortSignal): Promise<Pinged> {
+    const http = (on = signal, retry = true) => this.probe(new URL(`http://${this.host}`), on, retry);
+    if (scheme === 'http') return http();
+    const https = this.probe(new URL(`https://${this.host}`), signal, scheme === 'https');
+    if (scheme !== 'http-allowed') return https;
+    // Not retried while it races (a TLS port may reset it); asked again, with retries, if it is the one needed.
+    const lost = new AbortController();
+    const plain = http(signal ? AbortSignal.any([signal, lost.signal]) : lost.signal, false);
+    plain.catch(() => undefined);
     try {
-      return await this.probe(new URL(`https://${this.host}`), signal, scheme === 'https');
+      const pinged = await https;
+      lost.abort();
+      return pinged;
     } catch (err) {
-      if (scheme !== 'http-allowed' || !speaksPlainHttp(err)) throw err;
-      return this.probe(new URL(`http://${this.host}`), signal, true);
+      if (!speaksPlainHttp(err)) {
+        lost.abort();
+        throw err;
+      }
+      return plain.catch(() => http());
     }
   }
 
-  private async probe(origin: URL, signal: AbortSignal | undefined, retry: boolean): Promise<URL> {
+  private async probe(origin: URL, signal: AbortSignal | undefined, retry: boolean): Promise<Pinged> {
     const response = await this.parts.transport.send({
       method: 'GET',
       url: new URL('/v2/', origin),
@@ -113,11 +143,10 @@ export class RegistrySession {
       this.parts.tokens,
       async (host) => (await this.parts.scheme(host)) !== 'https',
     );
-    this.state.auth = auth;
     if (response.status === 401) auth.learn(response.headers);
     if (response.status === 200 || response.status === 401) {
       await discard(response.body);
-      return origin;
+      return { origin, auth };
     }
     throw await errorFromResponse(response, {
       what: `${this.host} is not an OCI distribution (v2) registry`,
@@ -160,6 +189,11 @@ export class RegistrySession {
       if (req.expect.includes(response.status)) return response;
       throw await errorFromResponse(response, { ...req.context, host: this.host });
     }
+  }
+
+  /** Counts a retry made by an endpoint (a new upload session, a resumed download) in the client's stats. */
+  noteRetry(): void {
+    this.parts.transport.noteRetry();
   }
 
   /** The registry's origin once pinged (for building absolute URLs). */

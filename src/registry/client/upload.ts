@@ -8,6 +8,7 @@ import { sleep } from '../http/sleep';
 import { headBlob } from './blobs';
 import { uploadChunked } from './chunked-upload';
 import { label, type RepositoryContext } from './context';
+import { openEarly } from './early-body';
 import { DEFAULT_CHUNK_SIZE } from './options';
 import { cancelUpload, startUpload, withQuery, type UploadSession } from './upload-session';
 
@@ -87,22 +88,30 @@ export async function pushBlob(
 ): Promise<PushBlobResult> {
   const { signal } = options;
   if (!options.skipExistsCheck && (await headBlob(ctx, desc.digest, signal))) return { via: 'exists' };
-  const source = verified(open, desc, ctx);
   let chunkSize = ctx.settings.chunkSize;
   let mount = options.mountFrom ? { digest: desc.digest, from: options.mountFrom } : undefined;
   for (let attempt = 0; ; attempt++) {
-    const started = await startUpload(ctx, { mount, signal });
+    // Fetched while the session opens, unless a mount (which needs no bytes) is likely to answer first.
+    const early = mount ? { open, drop: () => undefined } : openEarly(open);
+    const body = { open: verified(early.open, desc, ctx), drop: early.drop };
+    let started: Awaited<ReturnType<typeof startUpload>>;
+    try {
+      started = await startUpload(ctx, { mount, signal });
+    } catch (err) {
+      body.drop();
+      throw err;
+    }
     if (started.mounted) return { via: 'mounted' };
     mount = undefined;
     const session = started.session;
     try {
       if (chunkSize === undefined) {
-        await putMonolithic(ctx, session, desc, source, signal);
+        await putMonolithic(ctx, session, desc, body.open, signal);
       } else {
         await uploadChunked(
           ctx,
           session,
-          await source(),
+          await body.open(),
           desc.digest,
           chunkSize ?? DEFAULT_CHUNK_SIZE,
           signal,
@@ -110,6 +119,7 @@ export async function pushBlob(
       }
       return { via: 'uploaded' };
     } catch (err) {
+      body.drop();
       await cancelUpload(ctx, session);
       if (isRegistryError(err, 413) && chunkSize === undefined) {
         // Payload Too Large: a proxy or registry caps bodies; send it in chunks instead (spec "end-5").
@@ -119,6 +129,7 @@ export async function pushBlob(
       if (signal?.aborted || !retryable(err) || attempt + 1 >= ctx.retry.maxAttempts) throw err;
       const delay = retryDelay(ctx.retry, attempt, isRegistryError(err) ? err.retryAfter : undefined);
       if (delay === undefined) throw err;
+      ctx.session.noteRetry();
       await sleep(delay, signal);
     }
   }

@@ -18,8 +18,13 @@ import { hostKey, sameOrigin } from './origin';
 import { redactUrl } from './redact';
 import { isRedirect, nextRedirect } from './redirect';
 import { RequestDeadline } from './deadline';
+import { parseRateLimit, rateLimitPause } from './rate-limit';
+import { emptyRequestStats, type RequestStats } from './request-stats';
 import { abortError } from './sleep';
 import { DEFAULT_TIMEOUTS, UPLOAD_RESPONSE_FACTOR, type Timeouts } from './timeouts';
+
+/** See TransportParts.rateLimitLowWater. */
+const DEFAULT_RATE_LIMIT_LOW_WATER = 4;
 
 export interface HttpRequest {
   method: string;
@@ -77,6 +82,11 @@ export interface TransportParts {
   /** The same deadlines the dispatchers were made with; the transport adds the whole-request one. */
   timeouts?: Timeouts;
   onEvent?: (event: HttpEvent) => void;
+  /**
+   * `RateLimit-Remaining` at or below this holds the host off (rate-limit.ts); the host's parallel requests, so
+   * the ones already under way still fit in what is left. Default 4.
+   */
+  rateLimitLowWater?: number;
 }
 
 /**
@@ -87,6 +97,8 @@ export interface TransportParts {
 export class HttpTransport {
   private readonly policy: RetryPolicy;
   private readonly timeouts: Timeouts;
+  /** Requests and retries so far, for the run's report. */
+  readonly stats: RequestStats = emptyRequestStats();
 
   constructor(private readonly parts: TransportParts) {
     this.policy = parts.retry ?? DEFAULT_RETRY_POLICY;
@@ -117,6 +129,7 @@ export class HttpTransport {
       let deadline =
         req.lane === 'small' ? new RequestDeadline(timeouts.requestMs, method, url, signal) : undefined;
       let response: Awaited<ReturnType<typeof requestOn>>;
+      this.stats.requests++;
       try {
         response = await requestOn(await this.parts.dispatchers.for(url), url, {
           method: method as 'GET',
@@ -143,6 +156,7 @@ export class HttpTransport {
           attempt + 1 < this.policy.maxAttempts
         ) {
           const delay = backoffDelay(this.policy, attempt);
+          this.stats.retries++;
           this.emit({ method, url, attempt, error: String((err as Error).message), retryInMs: delay });
           this.parts.backoff.delay(host, delay);
           attempt++;
@@ -177,6 +191,7 @@ export class HttpTransport {
       if (req.retry !== false && isRetryableStatus(status) && attempt + 1 < this.policy.maxAttempts) {
         const delay = retryDelay(this.policy, attempt, header(headers, 'retry-after'));
         if (delay !== undefined) {
+          this.stats.retries++;
           this.emit({ method, url, attempt, status, retryInMs: delay });
           await discard(response.body);
           release();
@@ -186,6 +201,7 @@ export class HttpTransport {
         }
       }
       this.emit({ method, url, attempt, status });
+      this.paceByRateLimit(host, headers);
       // No backoff.clear on success: another request to this host may just have been told to wait.
       response.body.once('close', release);
       if (response.body.destroyed) release();
@@ -198,6 +214,20 @@ export class HttpTransport {
         describeError: (err) => networkError(err, where.method, where.url, timeouts),
       };
     }
+  }
+
+  /** A registry running out of quota slows the run down now, rather than failing it with 429s later. */
+  private paceByRateLimit(host: string, headers: IncomingHttpHeaders): void {
+    const lowWater = this.parts.rateLimitLowWater ?? DEFAULT_RATE_LIMIT_LOW_WATER;
+    const pause = rateLimitPause(parseRateLimit(headers), lowWater, this.policy.maxRetryAfterMs);
+    if (pause <= 0) return;
+    this.stats.rateLimitPauses++;
+    this.parts.backoff.delay(host, pause);
+  }
+
+  /** Counts a retry made above this layer (a new upload session, a resumed download) in `stats`. */
+  noteRetry(): void {
+    this.stats.retries++;
   }
 
   private emit(event: Omit<HttpEvent, 'url'> & { url: URL }): void {

@@ -32,7 +32,11 @@ export class UrlClient {
 
   constructor(options: UrlClientOptions = {}) {
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.dispatchers = new Dispatchers(options.tls ?? systemTls, DEFAULT_CONCURRENCY_PER_HOST * 2, timeouts);
+    this.dispatchers = new Dispatchers(
+      options.tls ?? systemTls,
+      HostLimiter.connectionsFor(DEFAULT_CONCURRENCY_PER_HOST),
+      timeouts,
+    );
     this.transport = new HttpTransport({
       timeouts,
       dispatchers: this.dispatchers,

@@ -1,11 +1,13 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * 'https': TLS only. 'http-allowed': try https first and fall back to plain http if the registry does not
- * speak TLS (docker's and containers/image's "insecure registry" ping fallback). Once a registry answered
- * over https, nothing may downgrade it (DESIGN.md security rules); that is the client's job.
+ * 'https': TLS only. 'http-allowed': https preferred, plain http if the registry does not speak TLS (docker's
+ * and containers/image's "insecure registry" ping fallback). 'http': plain http only, no https attempt (oras'
+ * and Zarf's `--plain-http`, regclient's `tls: disabled`): the registry is known to be plain, so the TLS probe
+ * would only cost a round trip. Once a registry answered over https, nothing may downgrade it (DESIGN.md
+ * security rules); that is the client's job.
  */
-export type RegistryScheme = 'https' | 'http-allowed';
+export type RegistryScheme = 'https' | 'http-allowed' | 'http';
 
 export interface SchemeOptions {
   /**
@@ -15,6 +17,8 @@ export interface SchemeOptions {
   insecureRegistries?: readonly string[];
   /** skopeo/podman `--tls-verify=false` also allows http ("Require HTTPS and verify certificates"). */
   tlsVerify?: boolean;
+  /** Hosts reached over plain http only (kimg `--plain-http`), in the `insecureRegistries` syntax. */
+  plainHttp?: readonly string[];
 }
 
 // dockerd treats 127.0.0.0/8 (and ::1) as insecure by default (registry/config.go); "localhost" is the name
@@ -24,8 +28,9 @@ LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
 
 export function registryScheme(host: string, options: SchemeOptions = {}): RegistryScheme {
-  if (options.tlsVerify === false) return 'http-allowed';
   const { hostname, port } = splitHostPort(host);
+  if (options.plainHttp?.some((entry) => matchesInsecureEntry(entry, hostname, port))) return 'http';
+  if (options.tlsVerify === false) return 'http-allowed';
   if (hostname === 'localhost' || isInRange(LOOPBACK, hostname)) return 'http-allowed';
   for (const entry of options.insecureRegistries ?? []) {
     if (matchesInsecureEntry(entry, hostname, port)) return 'http-allowed';

@@ -17,6 +17,8 @@ export interface RegistryFlags {
   tlsVerify?: boolean;
   /** Hosts allowed plain http besides loopback (dockerd's `insecure-registries` syntax). */
   insecureRegistries?: readonly string[];
+  /** `--plain-http HOST`: hosts reached over plain http only, with no https attempt first (same syntax). */
+  plainHttp?: readonly string[];
   /** `--connect-timeout`, `--response-timeout`, `--idle-timeout`, `--request-timeout` (or their env). */
   timeouts?: Partial<Timeouts>;
   /** `--max-list-pages`, `--max-list-entries` (or their env). */
@@ -42,6 +44,10 @@ export function createRegistryClient(
     // Asked once per origin: the client keeps one connection pool per origin.
     tls: (host) => resolveTlsConfig(host, { certDir: flags.certDir, tlsVerify: flags.tlsVerify }),
     scheme: (host) =>
-      registryScheme(host, { tlsVerify: flags.tlsVerify, insecureRegistries: flags.insecureRegistries }),
+      registryScheme(host, {
+        tlsVerify: flags.tlsVerify,
+        insecureRegistries: flags.insecureRegistries,
+        plainHttp: flags.plainHttp,
+      }),
   });
 }

@@ -4,8 +4,9 @@ import { fetchManifest } from './manifest-io';
 
 /**
  * The tags a `docker://` destination writes at commit (registries have no transaction: tags are what makes an
- * image visible, so they go last, after every blob and manifest). The target's own tag is HEADed once, lazily:
- * when it already names the digest being copied, the image is present and the tag PUT is skipped.
+ * image visible, so they go last, after every blob and manifest). The target's own tag is HEADed once, as soon
+ * as the target opens (beside the source's first requests, not after them): when it already names the digest
+ * being copied, the image is present and the tag PUT is skipped.
  */
 export class PendingTags {
   private readonly pending = new Map<string, Descriptor>();
@@ -15,6 +16,13 @@ export class PendingTags {
     private readonly repo: Repository,
     private readonly ownTag: string | undefined,
   ) {}
+
+  /** Starts the HEAD of the own tag now; a failure is reported by the first `ownTagNames`. */
+  prefetch(): void {
+    if (this.ownTag === undefined || this.current) return;
+    this.current = this.repo.headManifest(this.ownTag);
+    this.current.catch(() => undefined);
+  }
 
   /** True when the target's own tag already points at `desc` (one HEAD per target, then cached). */
   async ownTagNames(desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
@@ -31,13 +39,22 @@ export class PendingTags {
     this.pending.clear();
   }
 
-  /** PUTs each tag with the manifest's exact bytes (pushed in this run, else read back by digest). */
-  async write(pushedBytes: (digest: string) => Buffer | undefined, signal?: AbortSignal): Promise<void> {
+  /**
+   * PUTs each tag with the manifest's exact bytes (pushed in this run, else read back by digest). A manifest in
+   * `unstored` was held back for its tags: the first tag PUT stores it (and updates the referrers fallback, as
+   * its digest PUT would have); it leaves the set.
+   */
+  async write(
+    pushedBytes: (digest: string) => Buffer | undefined,
+    unstored: { delete(digest: string): boolean },
+    signal?: AbortSignal,
+  ): Promise<void> {
     for (const [tag, desc] of this.pending) {
       if (tag === this.ownTag && this.current && (await this.current)?.digest === desc.digest) continue;
       const bytes = pushedBytes(desc.digest) ?? (await fetchManifest(this.repo, desc, signal));
-      // The digest PUT already added a referrer to the fallback index; a tag PUT must not do it again.
-      await this.repo.putManifest(tag, bytes, desc.mediaType, { signal, referrersFallback: false });
+      // A stored manifest already added its referrer to the fallback index; a tag PUT must not do it again.
+      const referrersFallback = unstored.delete(desc.digest);
+      await this.repo.putManifest(tag, bytes, desc.mediaType, { signal, referrersFallback });
     }
     this.pending.clear();
   }

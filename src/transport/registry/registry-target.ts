@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
 import type { Descriptor } from '../../manifest/descriptor';
 import { MAX_MANIFEST_BYTES } from '../../manifest/limits';
-import { isManifestMediaType } from '../../manifest/media-types';
+import { isIndexMediaType, isManifestMediaType } from '../../manifest/media-types';
 import { formatReference, repositoryName, type ImageReference } from '../../reference';
 import type { RegistryClient, Repository } from '../../registry';
 import type {
@@ -13,6 +13,7 @@ import type {
   ReferrerLister,
   ReopeningPusher,
   TagLister,
+  TaggingRemote,
 } from '../capabilities';
 import { readAll } from '../read-blob';
 import type { BlobLocations } from './blob-locations';
@@ -41,7 +42,7 @@ export interface RegistryTargetOptions {
  * registry garbage collection reclaims them otherwise. **Tags are written only at `commit`**, after every blob
  * and manifest of every graph is in place, so a tag never points at an incomplete image; `abort` forgets them.
  */
-export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, TagLister {
+export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, TagLister, TaggingRemote {
   readonly description: string;
   readonly registry: string;
   readonly blobOrigin: BlobOrigin;
@@ -51,6 +52,10 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
   /** Blobs `exists` just found missing: their push skips the second HEAD (budget: HEAD, POST, PUT). */
   private readonly absent = new Set<string>();
   private readonly pendingTags: PendingTags;
+  /** Digests the copy will tag (`expectTags`): their manifests are stored by the tag PUTs at commit. */
+  private readonly expected = new Set<string>();
+  /** Manifests held back for their tag PUTs (one PUT per tag, no digest PUT first): digest → media type. */
+  private readonly unstored = new Map<string, string>();
   /**
    * Something this target was asked failed (a request, a blob read): its close then writes no blob locations,
    * so a failed pull leaves the store as it was (issue 9 class 5).
@@ -68,9 +73,13 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
     this.blobOrigin = { registry: reference.domain, repository: reference.path };
     this.pendingTags = new PendingTags(this.repo, repositoryRef(undefined, reference, this.description).tag);
     // A destination is written to right after the source is resolved: learn its scheme and auth challenge
-    // (GET /v2/, done once per host anyway) meanwhile instead of after. A failure here is not kept: the first
-    // real request pings again and reports it.
-    if (options.push) client.ping(reference.domain).catch(() => undefined);
+    // (GET /v2/, done once per host anyway) and whether its own tag already names an image, meanwhile instead
+    // of after (issue 12: the source's and the destination's checks overlap). A failed ping is not kept: the
+    // first real request pings again and reports it; a failed HEAD is reported when the copy asks for it.
+    if (options.push) {
+      client.ping(reference.domain).catch(() => undefined);
+      this.pendingTags.prefetch();
+    }
   }
 
   async fetch(desc: Descriptor, options: IoOptions = {}): Promise<Readable> {
@@ -100,11 +109,23 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
     return this.watch(this.existsUnwatched(desc, options));
   }
 
+  /**
+   * The destination's own tag already naming this digest means the image is there and tagged: an image already
+   * present costs 2 requests, this HEAD and the source's resolve (DESIGN.md budget).
+   */
+  tagNames(desc: Descriptor, options: IoOptions = {}): Promise<boolean> {
+    return this.watch(this.pendingTags.ownTagNames(desc, options.signal));
+  }
+
+  expectTags(desc: Descriptor, names: readonly string[]): void {
+    if (names.some((name) => repositoryRef(name, this.reference, this.description).tag !== undefined))
+      this.expected.add(desc.digest);
+  }
+
   private async existsUnwatched(desc: Descriptor, options: IoOptions): Promise<boolean> {
     if (isManifestMediaType(desc.mediaType)) {
-      // The destination's own tag already naming this digest means the image is there and tagged: an image
-      // already present costs 2 requests, this HEAD and the source's resolve (DESIGN.md budget).
       if (await this.pendingTags.ownTagNames(desc, options.signal)) return true;
+      if (this.unstored.has(desc.digest)) return true;
       return (await this.repo.headManifest(desc.digest, options)) !== undefined;
     }
     const found = await this.repo.blobExists(desc.digest, options);
@@ -148,9 +169,16 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
   async push(desc: Descriptor, content: Readable, options: IoOptions = {}): Promise<void> {
     if (isManifestMediaType(desc.mediaType)) {
       const bytes = await readAll(content, MAX_MANIFEST_BYTES, `manifest ${desc.digest}`);
+      this.pushed.set(desc.digest, bytes);
+      // To be tagged: stored by its tag PUTs at commit (a PUT by tag stores the manifest too, spec "end-7").
+      if (this.expected.has(desc.digest)) {
+        this.unstored.set(desc.digest, desc.mediaType);
+        return;
+      }
+      // The registry checks an index's children: one held back for its tags is stored first, by digest.
+      if (isIndexMediaType(desc.mediaType)) await this.storeUnstored(options.signal);
       // By digest (spec "end-7"): a tag is only written at commit.
       await this.repo.putManifest(desc.digest, bytes, desc.mediaType, options);
-      this.pushed.set(desc.digest, bytes);
       return;
     }
     await this.pushFrom(desc, onceOpener(content, desc, this.description), options);
@@ -206,13 +234,26 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
 
   /** Blob locations are written here, after the tags: only a copy that succeeded writes into the store. */
   async commit(options: IoOptions = {}): Promise<void> {
-    await this.watch(this.pendingTags.write((digest) => this.pushed.get(digest), options.signal));
+    const bytes = (digest: string) => this.pushed.get(digest);
+    await this.watch(this.pendingTags.write(bytes, this.unstored, options.signal));
+    // Held back but never tagged after all: stored by digest, as any pushed manifest is.
+    await this.watch(this.storeUnstored(options.signal));
     await this.options.blobLocations?.save();
+  }
+
+  /** PUTs by digest the manifests held back for their tags, in the order they were pushed. */
+  private async storeUnstored(signal?: AbortSignal): Promise<void> {
+    for (const [digest, mediaType] of [...this.unstored]) {
+      const bytes = this.pushed.get(digest) as Buffer;
+      await this.repo.putManifest(digest, bytes, mediaType, { signal });
+      this.unstored.delete(digest);
+    }
   }
 
   async abort(): Promise<void> {
     this.failed = true;
     this.pendingTags.clear();
+    this.unstored.clear();
   }
 
   async referrers(subject: Descriptor, options: IoOptions = {}): Promise<Descriptor[]> {
