@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodedPart } from '../../digest';
 import type { Descriptor } from '../../manifest/descriptor';
+import type { StatIndex } from './stat-index';
 
 /** Where the cache lives inside a store: beside the ingest dir, so `--root` moves both together. */
 export const BUILD_CACHE_DIR = join('.kimg', 'build-cache');
@@ -16,6 +17,8 @@ export interface CacheEntry {
   download?: { digest: string; etag?: string; lastModified?: string };
   /** Not a step either: whether a COPY destination is a directory in a stage (keyed by its diff IDs). */
   directory?: boolean;
+  /** Not a step either: a COPY like this one (same instruction and settings) has been built before. */
+  seen?: true;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface CacheEntry {
 export class BuildCache {
   readonly dir: string;
   private readonly pending = new Map<string, CacheEntry>();
+  private readonly indexes: StatIndex[] = [];
 
   constructor(storeRoot: string) {
     this.dir = join(storeRoot, BUILD_CACHE_DIR);
@@ -50,11 +54,17 @@ export class BuildCache {
     this.pending.set(key, entry);
   }
 
+  /** A context's stat index, saved with the entries (after the commit). */
+  track(index: StatIndex): void {
+    this.indexes.push(index);
+  }
+
   /** Writes the pending entries; temp files go to `tempDir()` (a scratch dir in the store), else beside them. */
   async flush(scratch?: () => Promise<string>): Promise<void> {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && this.indexes.length === 0) return;
     await mkdir(this.dir, { recursive: true });
     const tempDir = await scratch?.();
+    for (const index of this.indexes) await index.save(tempDir);
     for (const [key, entry] of this.pending) {
       const temp = tempDir
         ? join(tempDir, `${encodedPart(key)}.json`)
