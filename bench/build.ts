@@ -17,6 +17,7 @@ import { parseArgs } from 'util';
 import { writeLayerFile } from '../src/layer';
 import { startDockerd, type RunningDockerd } from '../test/harness/dockerd';
 import { prepareBinariesContext } from './lib/binaries-context';
+import { describeFiles, diffFiles, readPushedImage, type PushedImage } from './lib/image-files';
 import { capture, cpuSeconds, measure, measureOutput, median, rssMethod, type Sample } from './lib/measure';
 import { numberOption, sharedOptions } from './lib/options';
 import { kimgToMeasure, repoRoot, requireTool, rmrf, which } from './lib/paths';
@@ -55,6 +56,20 @@ interface Step extends Sample {
 }
 
 type Runs = Map<string, Step[]>;
+
+/** Pushed images read back (untimed): every one must hold the same files as the first. */
+const pushed: { who: string; image: PushedImage }[] = [];
+
+async function readBack(
+  who: string,
+  skopeo: string,
+  registry: { url: string; directHost: string },
+  repoTag: string,
+  env: NodeJS.ProcessEnv,
+) {
+  if (pushed.some((p) => p.who === who)) return; // one per tool and compression is enough
+  pushed.push({ who, image: await readPushedImage(skopeo, registry.url, registry.directHost, repoTag, env) });
+}
 
 function record(runs: Runs, name: string, step: Step): Step {
   runs.set(name, [...(runs.get(name) ?? []), step]);
@@ -213,6 +228,7 @@ async function dockerRuns(
     );
     const push = record(runs, 'docker push', await measure(docker, ['push', '-q', tag], denv));
     record(runs, 'docker build+push', { ...sum(build, push), bytes: await pushedBytes(skopeo, tag, env) });
+    await readBack('docker gzip', skopeo, registry, `${REPO}:docker`, env);
     record(runs, 'docker build rebuild, primed', await measure(docker, args, denv));
   } finally {
     await registry.stop();
@@ -414,6 +430,16 @@ export async function run(argv: string[]): Promise<number> {
   console.log(
     `gzip size kimg vs buildah: ${gz && bz ? `${((gz / bz - 1) * 100).toFixed(1)} %` : 'n/a'} (target ±3 %)`,
   );
+  const [first, ...others] = pushed;
+  const differences = others
+    .map((p) => first && diffFiles(p.image.files, first.image.files, p.who, first.who))
+    .filter((d): d is string => typeof d === 'string');
+  const filesCheck = first
+    ? differences.length === 0
+      ? `same files in ${pushed.map((p) => p.who).join(', ')} (${describeFiles(first.image.files)})`
+      : `FILES DIFFER: ${differences.join('; ')}`
+    : 'no image read back';
+  console.log(`check: ${filesCheck}`);
   for (const n of notes) console.log(`note: ${n}`);
   writeJson(o.json, {
     benchmark: 'build',
@@ -426,8 +452,9 @@ export async function run(argv: string[]): Promise<number> {
     targets,
     rebuildRss,
     notes,
+    filesCheck,
     runs: Object.fromEntries(runs),
   });
   console.log(`\nresults: ${o.json}`);
-  return 0;
+  return differences.length === 0 ? 0 : 1;
 }
