@@ -136,6 +136,7 @@ async function kimgRuns(
         ...sum(build, push),
         bytes: await pushedBytes(skopeo, `${registry.host}/${tag}`, env),
       });
+      await readBack(`kimg ${kind}`, skopeo, registry, tag, env);
       if (kind === 'gzip') {
         const again = await measureOutput(kimg, [...base, '--format', 'json', ctx.dir]);
         const steps = (JSON.parse(again.stdout) as typeof report).steps;
@@ -187,6 +188,7 @@ async function buildahRuns(
       ...sum(build, push),
       bytes: await pushedBytes(skopeo, `${registry.host}/${tag}`, env),
     });
+    await readBack('buildah gzip', skopeo, registry, tag, env);
     // --layers: a fresh store, built, then rebuilt primed (every step from its cache).
     rmrf(root);
     rmrf(runroot);

@@ -93,6 +93,11 @@ export class StatIndex implements FileDigestIndex {
     this.changed = true;
   }
 
+  /** It learned something since it was loaded or saved. */
+  get dirty(): boolean {
+    return this.changed;
+  }
+
   /** Writes the index when it learned something (temp file + rename; `tempDir` on the same file system). */
   async save(tempDir?: string): Promise<void> {
     if (!this.changed) return;

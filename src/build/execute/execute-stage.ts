@@ -206,7 +206,7 @@ async function copyStep(
     }
     key ??= stepKey(parent, action, content ?? (await prepared.content()));
     env.cache.put(key, { layer });
-    env.cache.put(probe, { seen: true });
+    if (!cached) env.cache.put(probe, { seen: true }); // a step-key hit was written with its probe
     let next = withLayer(image, layer, step.instruction, env.created);
     if (action.then) next = dropLastHistory(applyConfig(next, action.then, edit));
     return { image: next, key, cached, layer, layerReused, hashedBytes };

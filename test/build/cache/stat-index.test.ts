@@ -50,6 +50,16 @@ async function indexFile(root: string): Promise<Record<string, [string, string]>
   ).files;
 }
 
+/** Every file of the build cache with its mtime: what a no-op rebuild must leave alone. */
+async function cacheFiles(root: string): Promise<Record<string, number>> {
+  const dir = join(root, BUILD_CACHE_DIR);
+  const out: Record<string, number> = {};
+  for (const name of await readdir(dir, { recursive: true })) {
+    out[name] = (await stat(join(dir, name))).mtimeMs;
+  }
+  return out;
+}
+
 describe('build: stat index, one pass, layer reuse', () => {
   it('reads nothing for an unchanged context; finds content changed with size and mtime kept', async () => {
     const dir = await context('same-size', 'FROM scratch\nCOPY . /app/\n');
@@ -59,9 +69,11 @@ describe('build: stat index, one pass, layer reuse', () => {
     expect(first.steps[0]).toMatchObject({ cached: false, hashedBytes: 0 });
     expect(Object.keys(await indexFile(root)).sort()).toEqual(['big.bin', 'etc/a.yaml']);
 
+    const written = await cacheFiles(root);
     const second = await run(dir, root);
     expect(second.steps[0]).toMatchObject({ cached: true, hashedBytes: 0 });
     expect(second.digest).toBe(first.digest);
+    expect(await cacheFiles(root)).toEqual(written); // nothing rewritten: no step, no index
 
     // Same size, same mtime, other bytes: ctime moved (no user call can set it), so the file is read again.
     await writeFile(join(dir, 'big.bin'), 'y'.repeat(300_000));
