@@ -1,184 +1,202 @@
-// kimg build + push against buildah bud + push, in the same run, on the same realistic rootfs context.
+// kimg build + push against buildah (single commit, and --layers), docker build and the compression floor, in
+// the same run, on the same context (issue 13).
 //
-//   npm run bench -- build [--runs 3] [--size-mb 250] [--yaml 300] [--only kimg|buildah] [--regen] [--keep]
+//   npm run bench -- build [--runs 3] [--yaml 200] [--no-docker] [--only kimg|buildah|docker] [--regen] [--keep]
 //
-// Every run of every tool starts on a fresh store (kimg --root, buildah --root/--runroot) and pushes to a
-// docker-registry started on empty storage; then, on the same store, the same build again with nothing changed
-// (the cached rebuild). Runs are interleaved with the first runner alternating. Untimed checks: every pushed image
-// is read back from the registry (manifest by skopeo, layers streamed and listed) and kimg's file list must equal
-// buildah's; the cached rebuilds must report every step cached.
+// Context: 8 Go executables + 200 YAML manifests (~245 MB, bench/lib/binaries-context.ts), Kubefile `FROM scratch`
+// + `COPY . .`. Every build starts on a fresh store and pushes to a docker-registry started on empty storage.
+// kimg builds with --no-cache (and --save-images=false: the peers do not embed images), then rebuilds on the same
+// store with nothing changed. buildah: `buildah bud` (one commit, the layer stored uncompressed and compressed by
+// push), and `buildah bud --layers` built, then rebuilt primed. docker: a private dockerd (vfs, as the tests start
+// it), `docker build` (legacy builder, --no-cache), push, rebuild. The floor: the same layer tar compressed in one
+// Node process with kimg's settings (bench/lib/compress-floor.ts). Times are wall seconds (median) and user+sys
+// CPU seconds (GNU time: less sensitive to other load on a shared machine); peak RSS from the same.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { describeFiles, diffFiles, PushedImage, readPushedImage } from './lib/image-files';
-import { capture, measure, measureOutput, median, rssMethod, Sample } from './lib/measure';
-import { kimgToMeasure, repoRoot, rmrf, requireTool, which } from './lib/paths';
+import { writeLayerFile } from '../src/layer';
+import { startDockerd, type RunningDockerd } from '../test/harness/dockerd';
+import { prepareBinariesContext } from './lib/binaries-context';
+import { describeFiles, diffFiles, readPushedImage, type PushedImage } from './lib/image-files';
+import { capture, cpuSeconds, measure, measureOutput, median, rssMethod, type Sample } from './lib/measure';
+import { numberOption, sharedOptions } from './lib/options';
+import { kimgToMeasure, repoRoot, requireTool, rmrf, which } from './lib/paths';
 import { cleanupHarness, skopeoEnv, startBenchRegistry } from './lib/registries';
 import { kimgRevision, machineInfo, machineLine, writeJson } from './lib/report';
-import { prepareRootfsContext, RootfsContext } from './lib/rootfs-context';
-import { numberOption, onlyOption, sharedOptions } from './lib/options';
 
 const HELP = `usage: npm run bench -- build [options]
-  --runs N          timed runs per tool and case, median reported (default 3)
-  --size-mb N       bytes of real executables and libraries in the context, MiB (default 250)
-  --yaml N          generated Kubernetes manifests in the context (default 300)
-  --only TOOL       run only kimg or only buildah
-  --no-zstd         skip the zstd case
-  --workdir DIR     scratch space (default .bench-work/build; context ~250 MB, ~2 GB while running)
-  --json FILE       results file (default bench/results/build.json)
-  --regen           rebuild the context even if a matching one exists
-  --keep            keep the last run's stores`;
+  --runs N       timed runs per case, median reported (default 3)
+  --yaml N       YAML manifests in the context (default 200)
+  --only TOOL    kimg, buildah or docker (the floor always runs)
+  --no-docker    skip docker build (also skipped, with the reason, when dockerd cannot start)
+  --workdir DIR  scratch space (default .bench-work/build; ~250 MB context, ~2 GB while running)
+  --json FILE    results file (default bench/results/build.json)
+  --regen        rebuild the context
+  --keep         keep the last run's stores`;
+
+const MiB = 2 ** 20;
+const REPO = 'bench/rootfs';
+type Kind = 'gzip' | 'zstd';
 
 interface Options {
   runs: number;
-  sizeMiB: number;
   yaml: number;
-  only: 'kimg' | 'buildah' | null;
-  zstd: boolean;
+  only: string | null;
+  docker: boolean;
   workdir: string;
   json: string;
   regen: boolean;
   keep: boolean;
 }
 
-function parse(argv: string[]): Options | null {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...sharedOptions('build'),
-      'size-mb': { type: 'string', default: '250' },
-      yaml: { type: 'string', default: '300' },
-      'no-zstd': { type: 'boolean', default: false },
-      keep: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) return null;
-  const num = numberOption;
+/** One measured step of one run; `bytes` is the compressed layer size where the step made one. */
+interface Step extends Sample {
+  bytes?: number;
+  check?: string;
+}
+
+type Runs = Map<string, Step[]>;
+
+/** Pushed images read back (untimed): every one must hold the same files as the first. */
+const pushed: { who: string; image: PushedImage }[] = [];
+
+async function readBack(
+  who: string,
+  skopeo: string,
+  registry: { url: string; directHost: string },
+  repoTag: string,
+  env: NodeJS.ProcessEnv,
+) {
+  if (pushed.some((p) => p.who === who)) return; // one per tool and compression is enough
+  pushed.push({ who, image: await readPushedImage(skopeo, registry.url, registry.directHost, repoTag, env) });
+}
+
+function record(runs: Runs, name: string, step: Step): Step {
+  runs.set(name, [...(runs.get(name) ?? []), step]);
+  return step;
+}
+
+function sum(a: Step, b: Step): Step {
+  const cpu = (s: Step) => cpuSeconds(s) ?? NaN;
   return {
-    runs: Math.floor(num('runs', values.runs, 1)),
-    sizeMiB: num('size-mb', values['size-mb'], 1),
-    yaml: Math.floor(num('yaml', values.yaml, 0)),
-    only: onlyOption(values.only, ['kimg', 'buildah']),
-    zstd: !values['no-zstd'],
-    workdir: path.resolve(values.workdir),
-    json: path.resolve(values.json),
-    regen: values.regen,
-    keep: values.keep,
+    seconds: a.seconds + b.seconds,
+    peakRssBytes: Math.max(a.peakRssBytes ?? 0, b.peakRssBytes ?? 0) || null,
+    userSeconds: cpu(a) + cpu(b),
+    systemSeconds: 0,
+    ...(b.bytes !== undefined && { bytes: b.bytes }),
+    ...(a.bytes !== undefined && { bytes: a.bytes }),
   };
 }
 
-const MiB = 2 ** 20;
-/** Name in both stores (port-free, so the Kubefile and the stores' tags are the same in every run). */
-const TAG = 'bench/rootfs:v1';
-const REPO = 'bench/rootfs';
-
-type Tool = 'kimg' | 'buildah';
-type Compression = 'gzip' | 'zstd';
-
-/** One tool's fresh-store run: build, push, and (gzip) the cached rebuild, with the pushed image read back. */
-interface Trial {
-  build: Sample;
-  push: Sample;
-  rebuild?: Sample;
-  /** e.g. `5/5 steps cached`. */
-  rebuildCheck?: string;
-  rebuildAllCached?: boolean;
-  image: PushedImage;
+/** The compressed layer bytes of a pushed image (skopeo reads the manifest; untimed). */
+async function pushedBytes(skopeo: string, ref: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const raw = await capture(skopeo, ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], env);
+  const manifest = JSON.parse(raw) as { layers?: { size: number }[] };
+  return (manifest.layers ?? []).reduce((n, l) => n + l.size, 0);
 }
 
-interface Tools {
-  kimg: string | null;
-  buildah: string | null;
-  skopeo: string;
-}
-
-/** kimg's `--format json` build report → `N/M steps cached`. */
-function kimgCached(stdout: string): { text: string; all: boolean } {
-  const report = JSON.parse(stdout) as { steps?: { cached?: boolean }[] };
-  const steps = report.steps ?? [];
-  const cached = steps.filter((s) => s.cached).length;
-  return { text: `${cached}/${steps.length} steps cached`, all: steps.length > 0 && cached === steps.length };
-}
-
-/** buildah's output → `N/M steps cached` (every STEP but FROM prints `--> Using cache` when reused). */
-function buildahCached(stdout: string): { text: string; all: boolean } {
-  const steps = (stdout.match(/^STEP \d+\/\d+: (?!FROM )/gm) ?? []).length;
-  const cached = (stdout.match(/^--> Using cache /gm) ?? []).length;
-  return { text: `${cached}/${steps} steps cached`, all: steps > 0 && cached === steps };
-}
-
-async function runTrial(
-  tool: Tool,
-  compression: Compression,
+async function kimgRuns(
+  kimg: string,
   o: Options,
-  ctx: RootfsContext,
-  t: Tools,
+  ctx: { dir: string; kubefile: string },
+  runs: Runs,
+  skopeo: string,
   env: NodeJS.ProcessEnv,
-): Promise<Trial> {
-  const d = (...p: string[]) => path.join(o.workdir, ...p);
-  const registry = await startBenchRegistry(d('registry'));
-  const dest = `docker://${registry.host}/${REPO}:${compression}`;
-  const root = d(`${tool}-root`);
-  const runroot = d(`${tool}-runroot`);
-  rmrf(root);
-  rmrf(runroot);
-  try {
-    let build: Sample;
-    let push: Sample;
-    let rebuild: Sample | undefined;
-    let cached: { text: string; all: boolean } | undefined;
-    if (tool === 'kimg') {
-      const kimg = t.kimg as string;
-      const buildArgs = [
+) {
+  for (const kind of ['gzip', 'zstd'] as Kind[]) {
+    const root = path.join(o.workdir, `kimg-${kind}`);
+    rmrf(root);
+    const registry = await startBenchRegistry(path.join(o.workdir, 'registry'));
+    try {
+      const tag = `${REPO}:kimg-${kind}`;
+      const base = [
         '--root',
         root,
         'build',
         '-f',
         ctx.kubefile,
         '-t',
-        TAG,
+        tag,
         '--compression',
-        compression,
+        kind,
+        '--save-images=false',
       ];
-      build = await measure(kimg, [...buildArgs, '--quiet', ctx.contextDir]);
-      push = await measure(kimg, ['--root', root, '--quiet', 'push', TAG, dest]);
-      if (compression === 'gzip') {
-        const json = [...buildArgs, '--format', 'json', ctx.contextDir];
-        const { stdout, ...sample } = await measureOutput(kimg, json);
-        rebuild = sample;
-        cached = kimgCached(stdout);
-      }
-    } else {
-      const buildah = t.buildah as string;
-      const store = ['--storage-driver', 'vfs', '--root', root, '--runroot', runroot];
-      const bud = ['bud', ...store, '--layers', '-f', ctx.kubefile, '-t', TAG, ctx.contextDir];
-      build = await measure(buildah, bud, env);
-      const zstd = compression === 'zstd' ? ['--compression-format', 'zstd'] : [];
-      push = await measure(
-        buildah,
-        ['push', ...store, '--quiet', '--tls-verify=false', ...zstd, TAG, dest],
-        env,
+      const built = await measureOutput(kimg, [...base, '--no-cache', '--format', 'json', ctx.dir]);
+      const report = JSON.parse(built.stdout) as { steps: { cached: boolean; layer?: { size: number } }[] };
+      const build = record(runs, `kimg build ${kind}`, {
+        ...built,
+        bytes: report.steps[0]?.layer?.size ?? 0,
+      });
+      const push = record(
+        runs,
+        `kimg push ${kind}`,
+        await measure(kimg, ['--root', root, '--quiet', 'push', tag, `docker://${registry.host}/${tag}`]),
       );
-      if (compression === 'gzip') {
-        const { stdout, ...sample } = await measureOutput(buildah, bud, env);
-        rebuild = sample;
-        cached = buildahCached(stdout);
+      record(runs, `kimg build+push ${kind}`, {
+        ...sum(build, push),
+        bytes: await pushedBytes(skopeo, `${registry.host}/${tag}`, env),
+      });
+      await readBack(`kimg ${kind}`, skopeo, registry, tag, env);
+      if (kind === 'gzip') {
+        const again = await measureOutput(kimg, [...base, '--format', 'json', ctx.dir]);
+        const steps = (JSON.parse(again.stdout) as typeof report).steps;
+        const cached = steps.filter((s) => s.cached).length;
+        record(runs, 'kimg rebuild, nothing changed', {
+          ...again,
+          check: `${cached}/${steps.length} steps cached`,
+        });
       }
+    } finally {
+      await registry.stop();
+      if (!o.keep) rmrf(root);
     }
-    const image = await readPushedImage(
-      t.skopeo,
-      registry.url,
-      registry.directHost,
-      `${REPO}:${compression}`,
-      env,
+  }
+}
+
+async function buildahRuns(
+  buildah: string,
+  o: Options,
+  ctx: { dir: string; kubefile: string },
+  runs: Runs,
+  skopeo: string,
+  env: NodeJS.ProcessEnv,
+) {
+  const root = path.join(o.workdir, 'buildah-root');
+  const runroot = path.join(o.workdir, 'buildah-runroot');
+  const store = ['--storage-driver', 'vfs', '--root', root, '--runroot', runroot];
+  const registry = await startBenchRegistry(path.join(o.workdir, 'registry'));
+  try {
+    // One commit: the layer is stored uncompressed; push compresses it (gzip, containers/image's default).
+    rmrf(root);
+    rmrf(runroot);
+    const tag = `${REPO}:buildah`;
+    const build = record(
+      runs,
+      'buildah bud (one commit)',
+      await measure(buildah, ['bud', ...store, '-f', ctx.kubefile, '-t', tag, ctx.dir], env),
     );
-    return {
-      build,
-      push,
-      ...(rebuild ? { rebuild } : {}),
-      ...(cached ? { rebuildCheck: cached.text, rebuildAllCached: cached.all } : {}),
-      image,
-    };
+    const push = record(
+      runs,
+      'buildah push (gzip)',
+      await measure(
+        buildah,
+        ['push', ...store, '--quiet', '--tls-verify=false', tag, `docker://${registry.host}/${tag}`],
+        env,
+      ),
+    );
+    record(runs, 'buildah build+push (one commit, gzip)', {
+      ...sum(build, push),
+      bytes: await pushedBytes(skopeo, `${registry.host}/${tag}`, env),
+    });
+    await readBack('buildah gzip', skopeo, registry, tag, env);
+    // --layers: a fresh store, built, then rebuilt primed (every step from its cache).
+    rmrf(root);
+    rmrf(runroot);
+    const layers = ['bud', ...store, '--layers', '-f', ctx.kubefile, '-t', tag, ctx.dir];
+    record(runs, 'buildah bud --layers', await measure(buildah, layers, env));
+    const again = await measureOutput(buildah, layers, env);
+    const cached = (again.stdout.match(/^--> Using cache /gm) ?? []).length;
+    record(runs, 'buildah bud --layers rebuild, primed', { ...again, check: `${cached} steps from cache` });
   } finally {
     await registry.stop();
     if (!o.keep) {
@@ -188,366 +206,257 @@ async function runTrial(
   }
 }
 
-interface ToolStats {
-  medianSeconds: number;
-  peakRssMiB: number | null;
-  seconds: number[];
+async function dockerRuns(
+  docker: string,
+  dockerd: RunningDockerd,
+  o: Options,
+  ctx: { dir: string; kubefile: string },
+  runs: Runs,
+  skopeo: string,
+  env: NodeJS.ProcessEnv,
+) {
+  const registry = await startBenchRegistry(path.join(o.workdir, 'registry'));
+  // The legacy builder: the buildx plugin is not part of Debian's docker.io; 127.0.0.1 registries are insecure-allowed.
+  const denv = { ...env, DOCKER_HOST: dockerd.host, DOCKER_BUILDKIT: '0' };
+  try {
+    const tag = `${registry.host}/${REPO}:docker`;
+    await capture(docker, ['image', 'rm', '-f', tag], denv).catch(() => '');
+    await capture(docker, ['builder', 'prune', '-af'], denv).catch(() => '');
+    const args = ['build', '-q', '-f', ctx.kubefile, '-t', tag, ctx.dir];
+    const build = record(
+      runs,
+      'docker build',
+      await measure(docker, [...args.slice(0, 2), '--no-cache', ...args.slice(2)], denv),
+    );
+    const push = record(runs, 'docker push', await measure(docker, ['push', '-q', tag], denv));
+    record(runs, 'docker build+push', { ...sum(build, push), bytes: await pushedBytes(skopeo, tag, env) });
+    await readBack('docker gzip', skopeo, registry, `${REPO}:docker`, env);
+    record(runs, 'docker build rebuild, primed', await measure(docker, args, denv));
+  } finally {
+    await registry.stop();
+  }
 }
 
 interface Row {
   name: string;
-  target: string;
-  kimg: ToolStats | null;
-  buildah: ToolStats | null;
-  ratio: number | null;
+  seconds: number;
+  cpu: number | null;
+  rssMiB: number | null;
+  mib: number | null;
   check: string;
 }
 
-function stats(samples: Sample[][]): ToolStats | null {
-  if (!samples.length) return null;
-  const seconds = samples.map((parts) => parts.reduce((n, s) => n + s.seconds, 0));
-  const rss = samples
-    .flat()
-    .map((s) => s.peakRssBytes)
-    .filter((x): x is number => x !== null);
-  return { medianSeconds: median(seconds), peakRssMiB: rss.length ? Math.max(...rss) / MiB : null, seconds };
-}
-
-function row(name: string, target: string, k: Sample[][], b: Sample[][], check: string): Row {
-  const kimg = stats(k);
-  const buildah = stats(b);
-  const ratio =
-    kimg && buildah && buildah.medianSeconds > 0 ? kimg.medianSeconds / buildah.medianSeconds : null;
-  return { name, target, kimg, buildah, ratio, check };
-}
-
-const fmt = (x: number | null | undefined, digits: number, suffix = '') =>
-  x === null || x === undefined ? 'n/a' : x.toFixed(digits) + suffix;
-
-function markdown(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) =>
-    '| ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ') + ' |';
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-function timeTable(rows: Row[]): string {
-  return markdown(
-    ['case', 'kimg s', 'buildah s', 'kimg/buildah', 'target', 'kimg RSS MiB', 'buildah RSS MiB', 'check'],
-    rows.map((r) => [
-      r.name,
-      fmt(r.kimg?.medianSeconds, 2),
-      fmt(r.buildah?.medianSeconds, 2),
-      fmt(r.ratio, 2, 'x'),
-      r.target,
-      fmt(r.kimg?.peakRssMiB, 0),
-      fmt(r.buildah?.peakRssMiB, 0),
-      r.check,
-    ]),
-  );
-}
-
-interface SizeRow {
-  compression: Compression;
-  kimg: { layers: number; bytes: number; mediaTypes: string[] } | null;
-  buildah: { layers: number; bytes: number; mediaTypes: string[] } | null;
-  /** kimg bytes / buildah bytes − 1. */
-  delta: number | null;
-}
-
-function sizeTable(rows: SizeRow[]): string {
-  const side = (s: SizeRow['kimg']) => (s ? `${(s.bytes / MiB).toFixed(1)} (${s.layers} layers)` : 'n/a');
-  const media = (s: SizeRow['kimg']) => (s ? s.mediaTypes.map((m) => m.replace(/^.*\./, '')).join(',') : '');
-  return markdown(
-    ['pushed image', 'kimg MiB', 'buildah MiB', 'kimg vs buildah', 'target', 'layer types kimg / buildah'],
-    rows.map((r) => [
-      `${r.compression} layers`,
-      side(r.kimg),
-      side(r.buildah),
-      r.delta === null ? 'n/a' : `${r.delta >= 0 ? '+' : ''}${(r.delta * 100).toFixed(1)} %`,
-      r.compression === 'gzip' ? 'within 3 %' : 'report',
-      `${media(r.kimg) || 'n/a'} / ${media(r.buildah) || 'n/a'}`,
-    ]),
-  );
-}
-
-/** Compares every pushed image with the first buildah gzip image (or the first kimg one without buildah). */
-function filesCheck(images: { who: string; image: PushedImage }[]): { text: string; ok: boolean } {
-  const ref = images.find((i) => i.who.startsWith('buildah')) ?? images[0];
-  if (!ref) return { text: 'no image', ok: false };
-  for (const i of images) {
-    const diff = diffFiles(i.image.files, ref.image.files, i.who, ref.who);
-    if (diff) return { text: `FILES DIFFER: ${diff}`, ok: false };
-  }
-  const against = images.some((i) => i.who.startsWith('kimg')) && ref.who.startsWith('buildah');
+function rowOf(name: string, steps: Step[] | undefined): Row | null {
+  if (!steps || steps.length === 0) return null;
+  const cpus = steps.map(cpuSeconds).filter((x): x is number => x !== null && Number.isFinite(x));
+  const rss = steps.map((s) => s.peakRssBytes).filter((x): x is number => x !== null);
+  const bytes = steps.map((s) => s.bytes).filter((x): x is number => x !== undefined);
   return {
-    text: `${against ? 'same files as buildah' : 'same files every run'} (${describeFiles(ref.image.files)})`,
-    ok: true,
+    name,
+    seconds: median(steps.map((s) => s.seconds)),
+    cpu: cpus.length ? median(cpus) : null,
+    rssMiB: rss.length ? Math.max(...rss) / MiB : null,
+    mib: bytes.length ? median(bytes) / MiB : null,
+    check: [...new Set(steps.map((s) => s.check).filter(Boolean))].join(' / '),
   };
 }
 
-/** Env, Cmd, Entrypoint, WorkingDir and labels (buildah's own io.buildah.* labels aside) must agree. */
-function configCheck(k: PushedImage | undefined, b: PushedImage | undefined): string | null {
-  if (!k || !b) return null;
-  const strip = (l: Record<string, string>) =>
-    Object.fromEntries(Object.entries(l).filter(([key]) => !key.startsWith('io.buildah.')));
-  const pick = (i: PushedImage) => ({ ...i.config, labels: strip(i.config.labels) });
-  const a = pick(k);
-  const c = pick(b);
-  const diff = (Object.keys(a) as (keyof typeof a)[]).filter(
-    (f) => JSON.stringify(a[f]) !== JSON.stringify(c[f]),
-  );
-  return diff.length ? `CONFIG DIFFERS in ${diff.join(', ')}` : 'same config (env, cmd, labels, workdir)';
+const f = (x: number | null | undefined, d: number) =>
+  x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d);
+
+function table(rows: Row[]): string {
+  const head = ['case', 'wall s', 'CPU s', 'peak RSS MiB', 'compressed MiB', 'check'];
+  const body = rows.map((r) => [
+    r.name,
+    f(r.seconds, 2),
+    f(r.cpu, 2),
+    f(r.rssMiB, 0),
+    f(r.mib, 1),
+    r.check || '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
+  const line = (cells: string[]) =>
+    '| ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ') + ' |';
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+interface Target {
+  what: string;
+  ratio: number | null;
+  cpuRatio: number | null;
+  max: number;
+}
+
+function target(what: string, a: Row | null | undefined, b: Row | null | undefined, max: number): Target {
+  const ratio = a && b && b.seconds > 0 ? a.seconds / b.seconds : null;
+  const cpuRatio = a?.cpu && b?.cpu ? a.cpu / b.cpu : null;
+  return { what, ratio, cpuRatio, max };
+}
+
+function targetLine(t: Target): string {
+  const verdict = t.ratio === null ? 'n/a' : t.ratio <= t.max ? 'met' : 'NOT met';
+  return `${t.what}: ${f(t.ratio, 2)}x wall (${f(t.cpuRatio, 2)}x CPU), target ≤ ${t.max}: ${verdict}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const o = parse(argv);
-  if (!o) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...sharedOptions('build'),
+      yaml: { type: 'string', default: '200' },
+      'no-docker': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
     console.log(HELP);
     return 0;
   }
+  const o: Options = {
+    runs: Math.floor(numberOption('runs', values.runs, 1)),
+    yaml: Math.floor(numberOption('yaml', values.yaml, 0)),
+    only: values.only ?? null,
+    docker: !values['no-docker'],
+    workdir: path.resolve(values.workdir),
+    json: path.resolve(values.json),
+    regen: values.regen,
+    keep: values.keep,
+  };
   const skopeo = requireTool('skopeo', 'it reads the pushed manifests');
   requireTool('docker-registry', '');
-  const tools: Tools = { kimg: kimgToMeasure(o.only === 'buildah'), buildah: null, skopeo };
-  if (o.only !== 'kimg') {
-    tools.buildah = which('buildah');
-    if (!tools.buildah) console.warn('buildah: not measured: not installed (apt-get install buildah)');
-  }
-  const zstdCli = which('zstd');
-  if (o.zstd && !zstdCli) console.warn('zstd CLI missing: zstd images are pushed and sized, but not listed');
-
+  const wants = (tool: string) => o.only === null || o.only === tool;
+  const kimg = wants('kimg') ? kimgToMeasure(false) : null;
+  const buildah = wants('buildah') ? which('buildah') : null;
+  const notes: string[] = [];
+  if (wants('buildah') && !buildah) notes.push('buildah: not measured: not installed');
   fs.mkdirSync(o.workdir, { recursive: true });
-  const t0 = Date.now();
-  const budget = o.sizeMiB * MiB;
-  const ctx = prepareRootfsContext({
-    dir: o.workdir,
-    sources: [
-      { from: '/usr/bin', to: 'bin', budgetBytes: Math.round(budget * 0.4) },
-      { from: '/usr/lib/x86_64-linux-gnu', to: 'lib', budgetBytes: Math.round(budget * 0.5) },
-      { from: '/usr/libexec', to: 'lib/libexec', budgetBytes: Math.round(budget * 0.1) },
-    ],
-    yamlFiles: o.yaml,
-    maxFileBytes: 48 * MiB,
-    regen: o.regen,
-  });
-  const copied = Object.entries(ctx.copied)
-    .map(([to, c]) => `${to}/ ${c.files} files ${(c.bytes / MiB).toFixed(0)} MiB + ${c.symlinks} symlinks`)
-    .join(', ');
+  const made = prepareBinariesContext(o.workdir, o.yaml, o.regen);
+  const ctx = { dir: made.contextDir, kubefile: made.kubefile };
   console.log(
-    `context: ${ctx.reused ? 'reusing' : `made in ${((Date.now() - t0) / 1000).toFixed(1)} s:`} ${ctx.contextDir}` +
-      ` — ${copied}; manifests/ ${ctx.yamlFiles} YAML files ${(ctx.yamlBytes / 1024).toFixed(0)} KiB;` +
-      ` ${(ctx.totalBytes / MiB).toFixed(0)} MiB in all`,
+    `context: ${made.files} files, ${(made.bytes / MiB).toFixed(0)} MiB (${Object.entries(made.binaries)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}); Kubefile: FROM scratch, COPY . .`,
   );
 
-  const env = skopeoEnv(o.workdir); // buildah and skopeo: private HOME, empty auth file
-  const compressions: Compression[] = o.zstd ? ['gzip', 'zstd'] : ['gzip'];
-  const trials: Record<Tool, Record<Compression, Trial[]>> = {
-    kimg: { gzip: [], zstd: [] },
-    buildah: { gzip: [], zstd: [] },
-  };
-  const errors: Record<string, string> = {};
-  console.log(`${o.runs} runs per tool; fresh store and registry every run; peak RSS via ${rssMethod()}`);
-  try {
-    for (let i = 0; i < o.runs; i++) {
-      const order: Tool[] = i % 2 === 0 ? ['kimg', 'buildah'] : ['buildah', 'kimg'];
-      for (const tool of order) {
-        if (!tools[tool]) continue;
-        for (const c of compressions) {
-          const key = `${tool} ${c}`;
-          if (errors[key]) continue; // a tool that failed once in a case is not run again in it
-          process.stdout.write(`run ${i + 1}/${o.runs}: ${key} … `);
-          try {
-            const tr = await runTrial(tool, c, o, ctx, tools, env);
-            trials[tool][c].push(tr);
-            console.log(
-              `build ${tr.build.seconds.toFixed(2)} s, push ${tr.push.seconds.toFixed(2)} s` +
-                (tr.rebuild ? `, rebuild ${tr.rebuild.seconds.toFixed(2)} s (${tr.rebuildCheck})` : ''),
-            );
-          } catch (e) {
-            errors[key] = e instanceof Error ? e.message : String(e);
-            console.log('FAILED');
-            console.error(`  ${key}: ${errors[key]}`);
-          }
-        }
+  // The floor's input: the very tar of the layer kimg builds (same entries, same normalisation).
+  const tar = path.join(o.workdir, 'layer.tar');
+  const { openBuildContext } = await import('../src/build/context');
+  const context = await openBuildContext(ctx.dir);
+  await writeLayerFile(context.layerEntries(context.resolveSources(['.'], '/')), `${tar}.tmp`, {
+    compression: 'none',
+  }).then(() => fs.renameSync(`${tar}.tmp`, tar));
+  const floorScript = path.join(repoRoot(), 'dist-bench', 'bench', 'lib', 'compress-floor.js');
+
+  let dockerd: RunningDockerd | null = null;
+  const docker = wants('docker') && o.docker ? which('docker') : null;
+  if (wants('docker') && o.docker) {
+    if (!docker || !which('dockerd')) notes.push('docker: not measured: docker or dockerd not installed');
+    else if (process.getuid?.() !== 0) notes.push('docker: not measured: a private dockerd needs root');
+    else {
+      try {
+        dockerd = await startDockerd();
+      } catch (err) {
+        notes.push(`docker: not measured: dockerd did not start (${(err as Error).message.split('\n')[0]})`);
       }
     }
+  }
+  const env = skopeoEnv(o.workdir);
+  const runs: Runs = new Map();
+  console.log(
+    `${o.runs} runs; load average at start ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}; RSS/CPU via ${rssMethod()}`,
+  );
+  try {
+    for (let i = 0; i < o.runs; i++) {
+      for (const kind of ['gzip', 'zstd'] as Kind[]) {
+        const floor = await measureOutput(process.execPath, [floorScript, tar, kind]);
+        record(runs, `floor ${kind} (tar compressed in one Node process)`, {
+          ...floor,
+          bytes: Number(floor.stdout.trim()),
+        });
+      }
+      if (kimg) await kimgRuns(kimg, o, ctx, runs, skopeo, env);
+      if (buildah) await buildahRuns(buildah, o, ctx, runs, skopeo, env);
+      if (docker && dockerd)
+        await dockerRuns(docker, dockerd, o, ctx, runs, skopeo, env).catch((err: unknown) =>
+          notes.push(`docker: failed: ${(err as Error).message.split('\n')[0]}`),
+        );
+      console.log(`run ${i + 1}/${o.runs} done`);
+    }
   } finally {
+    await dockerd?.stop();
     await cleanupHarness();
+    if (!o.keep) rmrf(tar);
   }
 
-  // Checks (untimed): file lists of every pushed image, configs, cached rebuilds.
-  const fileChecks: Record<Compression, { text: string; ok: boolean }> = {
-    gzip: filesCheck([
-      ...trials.kimg.gzip.map((t, i) => ({ who: `kimg#${i + 1}`, image: t.image })),
-      ...trials.buildah.gzip.map((t, i) => ({ who: `buildah#${i + 1}`, image: t.image })),
-    ]),
-    zstd: zstdCli
-      ? filesCheck([
-          ...trials.kimg.zstd.map((t, i) => ({ who: `kimg#${i + 1}`, image: t.image })),
-          ...trials.buildah.zstd.map((t, i) => ({ who: `buildah#${i + 1}`, image: t.image })),
-          // zstd images must hold the same files as the gzip ones too
-          ...trials.buildah.gzip.slice(0, 1).map((t) => ({ who: 'buildah-gzip', image: t.image })),
-        ])
-      : { text: 'not listed (no zstd CLI)', ok: true },
-  };
-  const cfg = configCheck(trials.kimg.gzip[0]?.image, trials.buildah.gzip[0]?.image);
-  const rebuildText = (tool: Tool) => {
-    const texts = [...new Set(trials[tool].gzip.map((t) => t.rebuildCheck))];
-    return texts.length ? `${tool} ${texts.join(' / ')}` : null;
-  };
-  const allCached = (['kimg', 'buildah'] as Tool[]).every((t) =>
-    trials[t].gzip.every((x) => x.rebuildAllCached),
-  );
-  const failed = (key: string) => (errors[key] ? `${key.split(' ')[0]} FAILED` : null);
-  const checkText = (...parts: (string | null)[]) => parts.filter(Boolean).join('; ') || '-';
-
-  const parts = (tool: Tool, c: Compression, pick: (t: Trial) => Sample[]) => trials[tool][c].map(pick);
-  const rows: Row[] = [];
-  for (const c of compressions) {
-    const fc = fileChecks[c];
-    const pushChk =
-      c === 'zstd' && trials.buildah.zstd.length === 0 && tools.buildah ? 'buildah zstd push failed' : null;
-    rows.push(
-      row(
-        `build + push (${c})`,
-        c === 'gzip' ? '≤ 0.50' : 'report',
-        parts('kimg', c, (t) => [t.build, t.push]),
-        parts('buildah', c, (t) => [t.build, t.push]),
-        checkText(failed(`kimg ${c}`), failed(`buildah ${c}`), pushChk, fc.text, c === 'gzip' ? cfg : null),
-      ),
-      row(
-        `build only (${c})`,
-        '',
-        parts('kimg', c, (t) => [t.build]),
-        parts('buildah', c, (t) => [t.build]),
-        '',
-      ),
-      row(
-        `push only (${c})`,
-        '',
-        parts('kimg', c, (t) => [t.push]),
-        parts('buildah', c, (t) => [t.push]),
-        '',
-      ),
-    );
-  }
-  const withRebuild = (tool: Tool) =>
-    trials[tool].gzip.filter((t) => t.rebuild).map((t) => [t.rebuild as Sample]);
-  rows.push(
-    row(
-      'rebuild, nothing changed',
-      '≤ 0.30',
-      withRebuild('kimg'),
-      withRebuild('buildah'),
-      checkText(rebuildText('kimg'), rebuildText('buildah')),
+  const rows = [...runs.entries()]
+    .map(([name, steps]) => rowOf(name, steps))
+    .filter((r): r is Row => r !== null);
+  const get = (name: string) => rows.find((r) => r.name.startsWith(name));
+  const targets = [
+    target(
+      'kimg build+push gzip / buildah one-commit build+push',
+      get('kimg build+push gzip'),
+      get('buildah build+push'),
+      0.8,
     ),
+    target('kimg build gzip / gzip floor', get('kimg build gzip'), get('floor gzip'), 1.15),
+    target(
+      'kimg build+push zstd / buildah one-commit build+push (gzip)',
+      get('kimg build+push zstd'),
+      get('buildah build+push'),
+      0.35,
+    ),
+    target(
+      'kimg rebuild / buildah --layers rebuild, primed',
+      get('kimg rebuild'),
+      get('buildah bud --layers rebuild'),
+      0.2,
+    ),
+    target('kimg build zstd / zstd floor', get('kimg build zstd'), get('floor zstd'), 1.15),
+  ];
+  const rebuildRss = get('kimg rebuild')?.rssMiB ?? null;
+  const gz = get('kimg build+push gzip')?.mib;
+  const bz = get('buildah build+push')?.mib;
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const machine = machineLine(
+    { buildah: buildah ? (await capture(buildah, ['--version'])).trim() : 'n/a' },
+    kimgRevision(repoRoot()),
   );
-  const sizes: SizeRow[] = compressions.map((c) => {
-    const side = (tool: Tool) => {
-      const img = trials[tool][c][0]?.image;
-      return img ? { layers: img.layers, bytes: img.layerBytes, mediaTypes: img.mediaTypes } : null;
-    };
-    const k = side('kimg');
-    const b = side('buildah');
-    return { compression: c, kimg: k, buildah: b, delta: k && b ? k.bytes / b.bytes - 1 : null };
-  });
-  // Sizes must not vary between runs (both tools are deterministic for the same context); note it if they do.
-  const sizeSpread = (['kimg', 'buildah'] as Tool[]).flatMap((tool) =>
-    compressions
-      .filter((c) => new Set(trials[tool][c].map((t) => t.image.layerBytes)).size > 1)
-      .map((c) => `${tool} ${c} layer sizes differ between runs`),
-  );
-
-  const buildahVersion = tools.buildah ? (await capture(tools.buildah, ['--version'])).trim() : 'buildah n/a';
-  const revision = kimgRevision(repoRoot());
-  const machine = machineLine({ buildah: buildahVersion }, revision);
-  const target = (r: Row | undefined, max: number) =>
-    !r || r.ratio === null
-      ? 'n/a'
-      : r.ratio <= max
-        ? `met (${r.ratio.toFixed(2)}x ≤ ${max})`
-        : `NOT met (${r.ratio.toFixed(2)}x > ${max})`;
-  const gz = sizes[0];
-  const targets = {
-    buildPushGzip: target(rows[0], 0.5),
-    rebuild: target(rows[rows.length - 1], 0.3),
-    // Read as ±3 %: a kimg image more than 3 % smaller is reported as outside it too (and says so).
-    sizeGzip:
-      !gz || gz.delta === null
-        ? 'n/a'
-        : Math.abs(gz.delta) <= 0.03
-          ? `met (${(gz.delta * 100).toFixed(1)} %)`
-          : gz.delta < 0
-            ? `outside ±3 %, kimg smaller (${(gz.delta * 100).toFixed(1)} %)`
-            : `NOT met, kimg larger (+${(gz.delta * 100).toFixed(1)} %)`,
-    sameFiles: fileChecks.gzip.ok && fileChecks.zstd.ok ? 'yes' : 'NO',
-    rebuildAllCached: allCached ? 'yes' : 'NO',
-  };
-
-  console.log('\n' + machine);
+  console.log(`\n${machine}\nload average at end: ${load}\n`);
+  console.log(table(rows));
+  console.log('');
+  for (const t of targets) console.log(targetLine(t));
   console.log(
-    `context: ${(ctx.totalBytes / MiB).toFixed(0)} MiB (${copied}; ${ctx.yamlFiles} YAML files), Kubefile: FROM scratch, 3 COPY, LABEL, ENV, CMD`,
+    `kimg cached rebuild peak RSS: ${f(rebuildRss, 0)} MiB, target ≤ 100: ${rebuildRss !== null && rebuildRss <= 100 ? 'met' : 'NOT met'}`,
   );
-  console.log('\n' + timeTable(rows));
-  console.log('\n' + sizeTable(sizes));
   console.log(
-    `\ntargets: build+push gzip ≤ 0.5: ${targets.buildPushGzip}; rebuild ≤ 0.3: ${targets.rebuild}; ` +
-      `gzip size within 3 %: ${targets.sizeGzip}; same files: ${targets.sameFiles}; ` +
-      `rebuilds fully cached: ${targets.rebuildAllCached}`,
+    `gzip size kimg vs buildah: ${gz && bz ? `${((gz / bz - 1) * 100).toFixed(1)} %` : 'n/a'} (target ±3 %)`,
   );
-  for (const s of sizeSpread) console.log(`note: ${s}`);
-
-  const imageSummary = (t: Trial) => ({
-    manifestDigest: t.image.manifestDigest,
-    layers: t.image.layers,
-    layerBytes: t.image.layerBytes,
-    mediaTypes: t.image.mediaTypes,
-  });
+  const [first, ...others] = pushed;
+  const differences = others
+    .map((p) => first && diffFiles(p.image.files, first.image.files, p.who, first.who))
+    .filter((d): d is string => typeof d === 'string');
+  const filesCheck = first
+    ? differences.length === 0
+      ? `same files in ${pushed.map((p) => p.who).join(', ')} (${describeFiles(first.image.files)})`
+      : `FILES DIFFER: ${differences.join('; ')}`
+    : 'no image read back';
+  console.log(`check: ${filesCheck}`);
+  for (const n of notes) console.log(`note: ${n}`);
   writeJson(o.json, {
     benchmark: 'build',
     date: new Date().toISOString(),
     machine: machineInfo(),
     machineLine: machine,
-    kimg: revision,
-    peers: { buildah: buildahVersion },
-    rssMethod: rssMethod(),
-    params: { runs: o.runs, sizeMiB: o.sizeMiB, yaml: o.yaml, zstd: o.zstd },
-    context: {
-      ...ctx,
-      contextDir: undefined,
-      kubefile: undefined,
-      kubefileText: fs.readFileSync(ctx.kubefile, 'utf8'),
-    },
+    load,
+    context: made,
     rows,
-    sizes,
-    checks: {
-      files: fileChecks,
-      config: cfg,
-      rebuild: { kimg: rebuildText('kimg'), buildah: rebuildText('buildah') },
-    },
     targets,
-    trials: Object.fromEntries(
-      (['kimg', 'buildah'] as Tool[]).map((tool) => [
-        tool,
-        Object.fromEntries(
-          compressions.map((c) => [
-            c,
-            trials[tool][c].map((t) => ({
-              build: t.build,
-              push: t.push,
-              rebuild: t.rebuild,
-              rebuildCheck: t.rebuildCheck,
-              image: imageSummary(t),
-            })),
-          ]),
-        ),
-      ]),
-    ),
-    errors,
+    rebuildRss,
+    notes,
+    filesCheck,
+    runs: Object.fromEntries(runs),
   });
   console.log(`\nresults: ${o.json}`);
-  if (!o.keep) rmrf(path.join(o.workdir, 'skopeo-home'));
-  const bad =
-    Object.keys(errors).some((k) => k.startsWith('kimg')) || !fileChecks.gzip.ok || !fileChecks.zstd.ok;
-  return bad ? 1 : 0;
+  return differences.length === 0 ? 0 : 1;
 }

@@ -18,7 +18,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   },
   build: {
     describe:
-      'kimg build + push vs buildah bud + push (~250 MB rootfs context): gzip, zstd, cached rebuild, size',
+      'kimg build + push vs buildah (one commit, --layers), docker build and the compression floor (~245 MB)',
     load: () => import('./build'),
   },
   serve: {

@@ -1,7 +1,8 @@
+import { resolve } from 'node:path';
 import type { UrlClient } from '../registry/http/url-client';
 import type { LocalStore } from '../transport/local';
 import { openStore } from '../transport/open';
-import { BuildCache } from './cache';
+import { BuildCache, StatIndex } from './cache';
 import { openBuildContext, type BuildContext } from './context/build-context';
 import { LayerOutput } from './execute/layer-output';
 import { UrlSources } from './execute/url-sources';
@@ -26,12 +27,18 @@ export interface BuildSession {
 
 export async function openSession(options: BuildOptions, settings: BuildSettings): Promise<BuildSession> {
   const { signal } = options;
+  const store = openStore(options.open.storeRoot);
+  const cache = new BuildCache(store.root);
+  // The stat index (cache/stat-index.ts): files unchanged since an earlier build are not read for their keys.
+  const walkStarted = Date.now();
+  const index = await StatIndex.load(cache.dir, resolve(options.context), walkStarted, !settings.noCache);
   const context = await openBuildContext(options.context, {
     ...(options.ignoreFile !== undefined && { ignoreFile: options.ignoreFile }),
     maxIgnoreFileSize: settings.maxIgnoreFileSize,
+    index,
   });
-  const store = openStore(options.open.storeRoot);
-  const cache = new BuildCache(store.root);
+  index.attach(context.entries);
+  cache.track(index);
   const output = new LayerOutput(store, store.root, { ...settings.layers, ...(signal && { signal }) });
   let client: Promise<UrlClient> | undefined;
   const urls = new UrlSources({

@@ -1,10 +1,11 @@
-import { Duplex } from 'node:stream';
-import { CompressStream } from 'zstd-napi';
 import { KimgError } from '../errors';
 import { MediaType } from '../manifest/media-types';
 import type { DeflatePool } from './deflate-pool';
-import { COMPRESSION_BLOCK_SIZE, fixedBlocks } from './fixed-blocks';
+import type { BlockBuffers } from './fixed-blocks';
 import { parallelGzip } from './parallel-gzip';
+import { zstdBlocks } from './zstd-blocks';
+
+export { DEFAULT_ZSTD_LEVEL } from './zstd-blocks';
 
 export type LayerCompressionKind = 'none' | 'gzip' | 'zstd';
 
@@ -17,45 +18,49 @@ export const LAYER_MEDIA_TYPE: Record<LayerCompressionKind, string> = {
   zstd: MediaType.OciLayerZstd,
 };
 
-/**
- * zstd level 3 is libzstd's default and what containers/image writes for `--compression-format zstd`.
- * Single-threaded on purpose: libzstd's own worker mode produces other bytes than single-threaded mode, and
- * zstd-napi drives it by polling from the JS thread.
- */
-export const DEFAULT_ZSTD_LEVEL = 3;
-
 export interface CompressorOptions {
-  /** gzip 1–9 (default 6), zstd 1–19 (default 3). */
+  /** gzip 1–9 (default 6), zstd 1–22 (default 3). */
   level?: number;
   blockSize?: number;
   /** Required for gzip: the workers that deflate blocks. */
   pool?: DeflatePool;
+  /** zstd: libzstd worker threads (default: the core count; never changes the bytes). */
+  zstdWorkers?: number;
+  /** Where consumed input blocks are given back for reuse (gzip, zstd). */
+  buffers?: BlockBuffers;
 }
 
 /**
- * The stages that turn a tar stream into compressed bytes, for `stream.pipeline`. Empty for `none`.
- * zstd is fed fixed-size blocks, so its frame never depends on how reads were cut (RFC 8878; the frame records
- * no time, and the content checksum lets `zstd -t` verify a layer).
+ * Compresses fixed-size blocks (fixed-blocks.ts: what a compressor sees never depends on how reads were cut)
+ * into the bytes of a layer blob; `none` passes them through. gzip: one member deflated block-parallel in the
+ * pool (parallel-gzip.ts); zstd: one frame with content checksum by libzstd's workers (zstd-blocks.ts). Neither
+ * format records a time; both depend on input, level and block size only.
  */
-export function compressorStages(kind: LayerCompressionKind, options: CompressorOptions): Duplex[] {
-  const blockSize = options.blockSize ?? COMPRESSION_BLOCK_SIZE;
+export function compressBlocks(
+  kind: LayerCompressionKind,
+  blocks: AsyncIterable<Buffer>,
+  options: CompressorOptions,
+): AsyncIterable<Buffer> {
   checkLevel(kind, options.level);
   switch (kind) {
     case 'none':
-      return [];
+      return blocks;
     case 'gzip': {
       const pool = options.pool;
       if (!pool) throw new KimgError('INVALID_ARGUMENT', 'gzip layers need a deflate pool');
-      const level = options.level;
-      return [
-        Duplex.from((source: AsyncIterable<Uint8Array>) => parallelGzip(source, { pool, level, blockSize })),
-      ];
+      return parallelGzip(blocks, {
+        pool,
+        ...(options.level !== undefined && { level: options.level }),
+        ...(options.blockSize !== undefined && { blockSize: options.blockSize }),
+        ...(options.buffers && { buffers: options.buffers }),
+      });
     }
     case 'zstd':
-      return [
-        Duplex.from((source: AsyncIterable<Uint8Array>) => fixedBlocks(source, blockSize)),
-        new CompressStream({ compressionLevel: options.level ?? DEFAULT_ZSTD_LEVEL, checksumFlag: true }),
-      ];
+      return zstdBlocks(blocks, {
+        ...(options.level !== undefined && { level: options.level }),
+        ...(options.zstdWorkers !== undefined && { workers: options.zstdWorkers }),
+        ...(options.buffers && { buffers: options.buffers }),
+      });
     default:
       throw new KimgError(
         'INVALID_ARGUMENT',

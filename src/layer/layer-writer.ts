@@ -1,19 +1,30 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestingStream, type Digest } from '../digest';
-import { compressorStages, LAYER_MEDIA_TYPE, type LayerCompressionKind } from './compressors';
+import type { Digest } from '../digest';
+import { compressBlocks, LAYER_MEDIA_TYPE, type LayerCompressionKind } from './compressors';
 import { DeflatePool } from './deflate-pool';
-import { orderLayerEntries, type LayerEntry } from './layer-entry';
-import { layerTar, type LayerTarOptions } from './layer-tar';
+import { BlockBuffers, COMPRESSION_BLOCK_SIZE, fixedBlocks } from './fixed-blocks';
+import { orderLayerEntries, type LayerEntry, type OrderedEntry } from './layer-entry';
+import { layerTarBlocks, type LayerTarOptions } from './layer-tar';
 
-export interface WriteLayerOptions extends LayerTarOptions {
+export interface EncodeLayerOptions {
   /** Default `gzip`. */
   compression?: LayerCompressionKind;
   level?: number;
   /** Compression block size (bytes); part of the output format — leave the default for reproducible digests. */
   blockSize?: number;
+  /** Required for gzip: a deflate pool (shared by the layers of a build). */
+  pool?: DeflatePool;
+  /** zstd worker threads; default the core count. Never changes the output bytes. */
+  zstdWorkers?: number;
+  /** Told each regular file's content sha256 (hex) as the tar reads it (layer-tar.ts). */
+  onFileDigest?: (entry: OrderedEntry, sha256: string) => void;
+}
+
+export interface WriteLayerOptions extends LayerTarOptions, Omit<EncodeLayerOptions, 'pool'> {
   /** A deflate pool shared by the layers of a build; without one, a pool of `workers` is made and closed. */
   pool?: DeflatePool;
   /** Size of the private pool; default os.availableParallelism(). Never changes the output bytes. */
@@ -33,6 +44,86 @@ export interface WrittenLayer {
 }
 
 /**
+ * A layer's blob bytes as they are made, in one pass: tar blocks (file bytes read straight into them) → sha256
+ * (diff ID) → compressor. Iterate `chunks` once, to the end; then `diffId` and `uncompressedSize` are known.
+ * The blob's own digest is the consumer's to compute (the store's ingest hashes what it writes).
+ */
+export interface EncodedLayer {
+  mediaType: string;
+  chunks: AsyncIterable<Buffer>;
+  diffId(): Digest;
+  uncompressedSize(): number;
+}
+
+/** The layer of `entries` (sorted, parents added, hardlinks resolved: orderLayerEntries). */
+export function encodeLayer(
+  entries: Iterable<LayerEntry>,
+  options: EncodeLayerOptions & LayerTarOptions = {},
+): EncodedLayer {
+  const buffers = new BlockBuffers(options.blockSize ?? COMPRESSION_BLOCK_SIZE);
+  const ordered = orderLayerEntries(entries);
+  return encodeTar(
+    layerTarBlocks(ordered, {
+      buffers,
+      ...(options.timestamp !== undefined && { timestamp: options.timestamp }),
+      ...(options.preserveMtime && { preserveMtime: true }),
+      ...(options.owner && { owner: options.owner }),
+      ...(options.onFileDigest && { onFileDigest: options.onFileDigest }),
+    }),
+    options,
+    buffers,
+  );
+}
+
+/** A tar made elsewhere (RUN's normalized diff) as a layer: re-cut into fixed blocks, hashed, compressed. */
+export function encodeTarStream(
+  tar: AsyncIterable<Uint8Array>,
+  options: EncodeLayerOptions = {},
+): EncodedLayer {
+  const buffers = new BlockBuffers(options.blockSize ?? COMPRESSION_BLOCK_SIZE);
+  return encodeTar(
+    fixedBlocks(tar, buffers.size, () => buffers.take()),
+    options,
+    buffers,
+  );
+}
+
+function encodeTar(
+  blocks: AsyncIterable<Buffer>,
+  options: EncodeLayerOptions,
+  buffers: BlockBuffers,
+): EncodedLayer {
+  const compression = options.compression ?? 'gzip';
+  const hash = createHash('sha256');
+  let size = 0;
+  let diffId: Digest | undefined;
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const block of blocks) {
+      hash.update(block);
+      size += block.length;
+      yield block;
+    }
+    diffId = `sha256:${hash.digest('hex')}`;
+  }
+  const chunks = compressBlocks(compression, hashed(), {
+    ...(options.level !== undefined && { level: options.level }),
+    ...(options.blockSize !== undefined && { blockSize: options.blockSize }),
+    ...(options.pool && { pool: options.pool }),
+    ...(options.zstdWorkers !== undefined && { zstdWorkers: options.zstdWorkers }),
+    buffers,
+  });
+  return {
+    mediaType: LAYER_MEDIA_TYPE[compression],
+    chunks,
+    diffId: () => {
+      if (!diffId) throw new Error('diffId read before the layer was written to its end');
+      return diffId;
+    },
+    uncompressedSize: () => size,
+  };
+}
+
+/**
  * Writes a reproducible layer to `sink` in one streaming pass: tar → sha256 (diff ID) → compression → sha256
  * (digest) → sink. Nothing is buffered beyond the compressor's blocks in flight, so memory does not grow with
  * the layer. The sink is ended (and, for a file, flushed) when this resolves; on failure it is destroyed and the
@@ -44,28 +135,26 @@ export async function writeLayer(
   options: WriteLayerOptions = {},
 ): Promise<WrittenLayer> {
   const compression = options.compression ?? 'gzip';
-  const ordered = orderLayerEntries(entries);
   const ownPool = compression === 'gzip' && !options.pool ? new DeflatePool(options.workers) : undefined;
-  const pool = options.pool ?? ownPool;
   try {
-    const stages = compressorStages(compression, {
-      level: options.level,
-      blockSize: options.blockSize,
-      pool,
-    });
-    const tar = new DigestingStream();
-    const compressed = stages.length > 0 ? new DigestingStream() : undefined;
-    await pipeline(
-      [Readable.from(layerTar(ordered, options)), tar, ...stages, ...(compressed ? [compressed] : []), sink],
-      { signal: options.signal },
-    );
-    const written = compressed ?? tar;
+    const pool = options.pool ?? ownPool;
+    const layer = encodeLayer(entries, { ...options, ...(pool && { pool }) });
+    const hash = createHash('sha256');
+    let size = 0;
+    async function* counted(): AsyncGenerator<Buffer> {
+      for await (const chunk of layer.chunks) {
+        hash.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    }
+    await pipeline(Readable.from(counted()), sink, options.signal ? { signal: options.signal } : {});
     return {
-      mediaType: LAYER_MEDIA_TYPE[compression],
-      digest: written.digest,
-      size: written.size,
-      diffId: tar.digest,
-      uncompressedSize: tar.size,
+      mediaType: layer.mediaType,
+      digest: `sha256:${hash.digest('hex')}`,
+      size,
+      diffId: layer.diffId(),
+      uncompressedSize: layer.uncompressedSize(),
     };
   } finally {
     await ownPool?.close();
@@ -73,8 +162,8 @@ export async function writeLayer(
 }
 
 /**
- * writeLayer into a new file (e.g. in a transaction's ingest dir), fsynced before it resolves, so the caller can
- * rename it under its digest; on failure the partial file is removed.
+ * writeLayer into a new file, fsynced before it resolves, so the caller can rename it under its digest; on
+ * failure the partial file is removed.
  */
 export async function writeLayerFile(
   entries: Iterable<LayerEntry>,

@@ -1,7 +1,7 @@
 import { crc32, deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { crc32Combine } from './crc32-combine';
 import type { DeflatedBlock, DeflatePool } from './deflate-pool';
-import { COMPRESSION_BLOCK_SIZE, fixedBlocks } from './fixed-blocks';
+import { BlockBuffers, COMPRESSION_BLOCK_SIZE, fixedBlocks } from './fixed-blocks';
 
 /** zlib's default level, and what pigz, gzip and containers/image (buildah) use unless told otherwise. */
 export const DEFAULT_GZIP_LEVEL = 6;
@@ -22,6 +22,8 @@ export interface ParallelGzipOptions {
   pool: DeflatePool;
   level?: number;
   blockSize?: number;
+  /** Where input blocks go when a worker hands them back (shared with the tar writer, which fills them). */
+  buffers?: BlockBuffers;
 }
 
 /**
@@ -44,10 +46,8 @@ export async function* parallelGzip(
   let first: Buffer | undefined;
   let blocks = 0;
   const blockSize = options.blockSize ?? COMPRESSION_BLOCK_SIZE;
-  // Input blocks come back from the workers and are refilled: a fixed set of buffers instead of one new
-  // megabyte per block for the garbage collector to find (it is lazy about external memory).
-  const spare: Buffer[] = [];
-  const allocate = (): Buffer => spare.pop() ?? Buffer.allocUnsafeSlow(blockSize);
+  // Input blocks come back from the workers and are refilled (fixed-blocks.ts BlockBuffers).
+  const buffers = options.buffers ?? new BlockBuffers(blockSize);
 
   const submit = (block: Buffer): void => {
     const length = block.length;
@@ -61,14 +61,12 @@ export async function* parallelGzip(
   const next = async (): Promise<Buffer> => {
     const done = await (inFlight.shift() as Promise<DeflatedBlock & { length: number }>);
     crc = crc32Combine(crc, done.crc, done.length);
-    if (done.data.byteOffset === 0 && done.data.buffer.byteLength === blockSize) {
-      spare.push(Buffer.from(done.data.buffer, 0, blockSize));
-    }
+    buffers.give(done.data);
     return done.out;
   };
 
   yield GZIP_HEADER;
-  for await (const block of fixedBlocks(source, blockSize, allocate)) {
+  for await (const block of fixedBlocks(source, blockSize, () => buffers.take())) {
     total += block.length;
     blocks++;
     // A layer of one block (most COPY layers of config files) is deflated right here: no worker is started.

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isVerified, parseDigest, VerifyingStream } from '../digest';
+import { isVerified, parseDigest, VerifyingStream, type Digest } from '../digest';
 import type { Descriptor } from '../manifest';
 import type { LayoutPaths } from './paths';
 import { makeDirectory, pathExists } from '../fs/atomic-file';
@@ -23,17 +23,17 @@ export const STAGING_BUFFER_BYTES = 1024 * 1024;
  * Writes to an open handle and fsyncs it once before finishing: commit renames the file into blobs/, and after
  * a crash a blob there must have its bytes on disk. (fs.WriteStream cannot fsync before 'finish' on Node 20.)
  */
-function syncedSink(handle: fs.FileHandle): Writable {
+function syncedSink(handle: fs.FileHandle, seen?: (chunk: Buffer) => void): Writable {
   return new Writable({
     highWaterMark: STAGING_BUFFER_BYTES,
     write(chunk: Buffer, _encoding, callback) {
+      seen?.(chunk);
       writeFully(handle, [chunk]).then(() => callback(), callback);
     },
     writev(chunks, callback) {
-      writeFully(
-        handle,
-        chunks.map(({ chunk }) => chunk as Buffer),
-      ).then(() => callback(), callback);
+      const buffers = chunks.map(({ chunk }) => chunk as Buffer);
+      if (seen) buffers.forEach(seen);
+      writeFully(handle, buffers).then(() => callback(), callback);
     },
     final(callback) {
       handle.sync().then(() => callback(), callback);
@@ -158,6 +158,44 @@ export class Ingest {
       throw err;
     }
     this.staged.set(desc.digest, final);
+  }
+
+  /**
+   * Stages a blob whose digest is known only at its end — a layer being compressed as it streams in: `produce`
+   * writes into the returned sink and ends it, and the sink hashes every byte as it writes it (one sha256, here,
+   * where blobs are checked), so the blob is named by what actually reached the disk; fsynced, then renamed
+   * like any staged blob. No temp file elsewhere, no second copy. A digest staged already keeps its file.
+   */
+  async stageProduced<T>(
+    produce: (sink: Writable) => Promise<T>,
+  ): Promise<{ digest: Digest; size: number; result: T }> {
+    await this.ensureDir();
+    const partial = join(this.dir, `produced.partial-${randomBytes(6).toString('hex')}`);
+    const handle = await fs.open(partial, 'wx', 0o644);
+    const hash = createHash('sha256');
+    let size = 0;
+    let result: T;
+    try {
+      const sink = syncedSink(handle, (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
+      result = await produce(sink);
+      if (!sink.writableFinished) throw new Error('a produced blob must end its sink before it resolves');
+      await handle.close();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await fs.rm(partial, { force: true });
+      throw err;
+    }
+    const digest: Digest = `sha256:${hash.digest('hex')}`;
+    const final = this.fileFor(digest);
+    if (this.staged.has(digest)) await fs.rm(partial, { force: true });
+    else {
+      await fs.rename(partial, final);
+      this.staged.set(digest, final);
+    }
+    return { digest, size, result };
   }
 
   /**

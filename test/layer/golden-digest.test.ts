@@ -29,3 +29,21 @@ describe('layer golden digests', () => {
     expect(written.diffId).toBe(GOLDEN.none.digest);
   });
 });
+
+/**
+ * zstd in libzstd's multi-threaded mode (src/layer/zstd-blocks.ts): 20 MB of text cut into three 8 MiB jobs, and the
+ * same bytes whatever the worker count — the property the format relies on (facebook/zstd#2238).
+ */
+const GOLDEN_ZSTD_JOBS = {
+  digest: 'sha256:6af957910ae25812476ad1961d3b5bba22a5d9c762455f13e84c0d9434e46299',
+  size: 10_408_383,
+};
+
+describe('zstd golden digest across libzstd worker counts', () => {
+  it.each([1, 2, 4])('%i workers', async (zstdWorkers) => {
+    const { sink } = memorySink();
+    const big: LayerEntry[] = [fileEntry('opt/big', patternBytes('big', 10_000_000).toString('hex'))];
+    const written = await writeLayer(big, sink, { compression: 'zstd', zstdWorkers });
+    expect({ digest: written.digest, size: written.size }).toEqual(GOLDEN_ZSTD_JOBS);
+  });
+});

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodedPart } from '../../digest';
 import type { Descriptor } from '../../manifest/descriptor';
+import type { StatIndex } from './stat-index';
 
 /** Where the cache lives inside a store: beside the ingest dir, so `--root` moves both together. */
 export const BUILD_CACHE_DIR = join('.kimg', 'build-cache');
@@ -16,6 +17,8 @@ export interface CacheEntry {
   download?: { digest: string; etag?: string; lastModified?: string };
   /** Not a step either: whether a COPY destination is a directory in a stage (keyed by its diff IDs). */
   directory?: boolean;
+  /** Not a step either: a COPY like this one (same instruction and settings) has been built before. */
+  seen?: true;
 }
 
 /**
@@ -29,6 +32,9 @@ export interface CacheEntry {
 export class BuildCache {
   readonly dir: string;
   private readonly pending = new Map<string, CacheEntry>();
+  /** What `get` read from disk, as text: a rebuild puts back what it found, and that is not written again. */
+  private readonly onDisk = new Map<string, string>();
+  private readonly indexes: StatIndex[] = [];
 
   constructor(storeRoot: string) {
     this.dir = join(storeRoot, BUILD_CACHE_DIR);
@@ -38,8 +44,11 @@ export class BuildCache {
     const staged = this.pending.get(key);
     if (staged) return staged;
     try {
-      const entry = JSON.parse(await readFile(this.path(key), 'utf8')) as CacheEntry;
-      return typeof entry === 'object' && entry !== null ? entry : undefined;
+      const text = await readFile(this.path(key), 'utf8');
+      const entry = JSON.parse(text) as CacheEntry;
+      if (typeof entry !== 'object' || entry === null) return undefined;
+      this.onDisk.set(key, text);
+      return entry;
     } catch {
       return undefined; // missing or unreadable: a miss, the step is simply run again
     }
@@ -50,23 +59,38 @@ export class BuildCache {
     this.pending.set(key, entry);
   }
 
-  /** Writes the pending entries; temp files go to `tempDir()` (a scratch dir in the store), else beside them. */
+  /** A context's stat index, saved with the entries (after the commit). */
+  track(index: StatIndex): void {
+    this.indexes.push(index);
+  }
+
+  /**
+   * Writes the pending entries that differ from what is on disk, and the stat indexes that learned something;
+   * temp files go to `scratch()` (a scratch dir in the store, made only when something is written), else beside
+   * them. A rebuild that changed nothing writes nothing.
+   */
   async flush(scratch?: () => Promise<string>): Promise<void> {
-    if (this.pending.size === 0) return;
+    const writes = [...this.pending]
+      .map(([key, entry]) => ({ key, text: JSON.stringify(entry) }))
+      .filter(({ key, text }) => this.onDisk.get(key) !== text);
+    this.pending.clear();
+    const indexes = this.indexes.filter((index) => index.dirty);
+    if (writes.length === 0 && indexes.length === 0) return;
     await mkdir(this.dir, { recursive: true });
     const tempDir = await scratch?.();
-    for (const [key, entry] of this.pending) {
+    for (const index of indexes) await index.save(tempDir);
+    for (const { key, text } of writes) {
       const temp = tempDir
         ? join(tempDir, `${encodedPart(key)}.json`)
         : `${this.path(key)}.${randomBytes(4).toString('hex')}.tmp`;
       try {
-        await writeFile(temp, JSON.stringify(entry));
+        await writeFile(temp, text);
         await rename(temp, this.path(key));
+        this.onDisk.set(key, text);
       } catch {
         await rm(temp, { force: true }); // a cache that cannot be written costs speed, never the build
       }
     }
-    this.pending.clear();
   }
 
   private path(key: string): string {

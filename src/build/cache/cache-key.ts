@@ -20,6 +20,30 @@ export function baseKey(base: unknown, settings: object): Digest {
 }
 
 /**
+ * The key of a COPY/ADD layer's bytes alone (issue 13 item 3): what the tar and its compression depend on — the
+ * planned copy (sources, dest, flags), whether dest is an existing directory, the resolved owner, the content
+ * key and the byte-affecting settings — and not the parent chain. A rebuild whose earlier steps changed only
+ * config (a LABEL, an ENV) misses the step key but finds the layer here: nothing is recompressed.
+ */
+export function layerKey(
+  copy: unknown,
+  layout: { intoDir: boolean; owner: { uid: number; gid: number } | undefined },
+  content: string,
+  settings: object,
+): Digest {
+  return digestJson({ layer: { copy, ...layout, owner: layout.owner ?? null }, content, settings });
+}
+
+/**
+ * A content-free key for a COPY: whether one like it (same planned copy, same settings) was ever built with
+ * this store. If not, no step or layer key can hit, so a context file the stat index does not know is not read
+ * just to compute a key that will miss — it is read once, by the layer writer, which learns its digest.
+ */
+export function probeKey(copy: unknown, settings: object): Digest {
+  return digestJson({ probe: copy, settings });
+}
+
+/**
  * The key of the `registry/` layer: the exact set of embedded images (stored name, digest), the platforms kept,
  * and the timestamp its members carry. Tags are resolved before the key is made (a HEAD each), so a rebuild
  * that changes no image reuses the layer without pulling, and a moved tag makes a new layer.

@@ -5,13 +5,15 @@ import type { LayerEntry } from '../../layer';
 import { walkContext, type ContextEntry } from './context-walk';
 import { resolveSources, type CopyItem, type ResolveSourcesOptions, type SourceIndex } from './copy-sources';
 import { readIgnoreRules, type IgnoreRules } from './ignore-file';
-import { hashSources, type HashSourcesOptions } from './source-hash';
+import { SourceKey, type FileDigestIndex, type HashSourcesOptions } from './source-hash';
 
 export interface BuildContextOptions {
   /** An ignore file to use instead of `.kubefileignore` / `.sealignore` / `.dockerignore` (relative to `dir`). */
   ignoreFile?: string;
   /** Bytes; default MAX_IGNORE_FILE_SIZE (1 MiB). */
   maxIgnoreFileSize?: number;
+  /** Digests of files hashed by earlier builds (the stat index): unchanged files are not read again. */
+  index?: FileDigestIndex;
 }
 
 /**
@@ -26,6 +28,7 @@ export class BuildContext implements SourceIndex {
     readonly root: string,
     readonly ignore: IgnoreRules,
     readonly entries: readonly ContextEntry[],
+    private readonly digests?: FileDigestIndex,
   ) {
     entries.forEach((entry, i) => this.index.set(entry.path, i));
   }
@@ -44,9 +47,14 @@ export class BuildContext implements SourceIndex {
     return resolveSources(this, patterns, dest, options);
   }
 
-  /** The cache key of what `items` put in a layer. */
+  /** The cache key of what `items` put in a layer, reading the files the stat index does not vouch for. */
   hashSources(items: readonly CopyItem[], options?: HashSourcesOptions): Promise<Digest> {
-    return hashSources(this.root, items, options);
+    return this.sourceKey(items, options).hash();
+  }
+
+  /** The same key, computed lazily: known now, after reading what is unknown, or learned by the layer writer. */
+  sourceKey(items: readonly CopyItem[], options: HashSourcesOptions = {}): SourceKey {
+    return new SourceKey(this.root, items, { ...options, index: this.digests });
   }
 
   /** Items as layer entries for writeLayer; `chmod` (COPY --chmod) replaces every mode. */
@@ -59,7 +67,11 @@ export class BuildContext implements SourceIndex {
         mode: options.chmod ?? source.mode,
         mtime: source.mtime,
         ...(source.type === 'file'
-          ? { size: source.size, open: () => createReadStream(file, { highWaterMark: FILE_READ_CHUNK }) }
+          ? {
+              size: source.size,
+              file,
+              open: () => createReadStream(file, { highWaterMark: FILE_READ_CHUNK }),
+            }
           : {}),
         ...(source.linkTarget !== undefined ? { linkTarget: source.linkTarget } : {}),
         ...(source.linkKey !== undefined ? { linkKey: source.linkKey } : {}),
@@ -74,5 +86,5 @@ export async function openBuildContext(
 ): Promise<BuildContext> {
   const root = resolve(dir);
   const ignore = await readIgnoreRules(root, options.ignoreFile, options.maxIgnoreFileSize);
-  return new BuildContext(root, ignore, await walkContext(root, ignore));
+  return new BuildContext(root, ignore, await walkContext(root, ignore), options.index);
 }

@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KimgError } from '../../errors';
@@ -21,6 +21,13 @@ export interface ContextEntry {
   linkKey?: string;
   /** Directories: index just past the last descendant in the walk's list (a pre-order subtree is contiguous). */
   end: number;
+  /**
+   * Files: what git's index compares to decide a file is unchanged without reading it — device, inode, size,
+   * mode, owner, mtime and ctime in nanoseconds (source-hash.ts `FileDigestIndex`).
+   */
+  stamp?: string;
+  /** Files: mtime in milliseconds (the stat index's racy rule). */
+  mtimeMs?: number;
 }
 
 /**
@@ -62,7 +69,7 @@ async function walkDirectory(root: string, dir: string, rules: IgnoreRules): Pro
   return subtrees.flat();
 }
 
-function toEntry(path: string, stats: Stats): ContextEntry {
+function toEntry(path: string, stats: BigIntStats): ContextEntry {
   const type = stats.isFile()
     ? 'file'
     : stats.isDirectory()
@@ -70,14 +77,19 @@ function toEntry(path: string, stats: Stats): ContextEntry {
       : stats.isSymbolicLink()
         ? 'symlink'
         : 'other';
+  const { dev, ino, size, mode, uid, gid, mtimeNs, ctimeNs } = stats;
   return {
     path,
     type,
-    mode: stats.mode & 0o7777,
-    size: type === 'file' ? stats.size : 0,
-    mtime: Math.floor(stats.mtimeMs / 1000),
-    ...(type === 'file' && stats.nlink > 1 ? { linkKey: `${stats.dev}:${stats.ino}` } : {}),
+    mode: Number(mode) & 0o7777,
+    size: type === 'file' ? Number(size) : 0,
+    mtime: Number(mtimeNs / 1_000_000_000n),
+    ...(type === 'file' && stats.nlink > 1n ? { linkKey: `${dev}:${ino}` } : {}),
     end: 0,
+    ...(type === 'file' && {
+      stamp: `${dev}:${ino}:${size}:${mode}:${uid}:${gid}:${mtimeNs}:${ctimeNs}`,
+      mtimeMs: Number(mtimeNs / 1_000_000n),
+    }),
   };
 }
 
@@ -98,9 +110,9 @@ export function isBelow(path: string, dir: string): boolean {
   return dir === '' ? path !== '' : path.startsWith(`${dir}/`);
 }
 
-async function statOrFail(root: string, path: string): Promise<Stats> {
+async function statOrFail(root: string, path: string): Promise<BigIntStats> {
   try {
-    return await lstat(join(root, path));
+    return await lstat(join(root, path), { bigint: true });
   } catch (err) {
     throw unreadable(root, path, err);
   }

@@ -38,8 +38,14 @@ export interface CopySource {
 }
 
 export interface PreparedCopy {
-  /** The content part of the step's cache key. */
-  content: string;
+  /** The content part of the step's cache key if it is known without reading a file (stat index, origin key). */
+  known(): string | undefined;
+  /** Bytes `content()` would read now. */
+  unknownBytes: number;
+  /** The content part of the key: reads what is still unknown (after a layer write, only what it did not read). */
+  content(): Promise<string>;
+  /** Told the digest of a context file (absolute path) the layer writer read: it is not read again for the key. */
+  learn(file: string, sha256: string): void;
   /** The layer's entries; only called on a cache miss. */
   entries(): Promise<LayerEntry[]>;
 }
@@ -60,9 +66,12 @@ export async function prepareCopy(
       : planned;
   try {
     if (source.originKey !== undefined) {
-      const key = source.originKey;
+      const content = digestText(`${source.originKey}\n${JSON.stringify(spec.sources)}`);
       return {
-        content: digestText(`${key}\n${JSON.stringify(spec.sources)}`),
+        known: () => content,
+        unknownBytes: 0,
+        content: async () => content,
+        learn: () => undefined,
         entries: async () =>
           atLine(at, async () => {
             const files = await source.files();
@@ -86,12 +95,18 @@ export async function prepareCopy(
     const items = plain.length > 0 ? files.resolveSources(plain, spec.dest) : [];
     const remote = await urlItems(spec, source.urls);
     const fetched = spec.remote ? await fetchApp(spec.remote, source.apps) : undefined;
-    const local = await files.hashSources([...items, ...archives], {
-      includeMtime: source.preserveMtime === true,
-    });
+    const local = files.sourceKey([...items, ...archives], { includeMtime: source.preserveMtime === true });
+    // URL downloads and fetched APP sources (pinned by their bytes' digest) are part of the content key.
     const extra = [...(remote.length > 0 ? [JSON.stringify(remote)] : []), ...(fetched ? [fetched.key] : [])];
+    const withRemote = (key: string) => (extra.length > 0 ? digestText([key, ...extra].join('\n')) : key);
     return {
-      content: extra.length > 0 ? digestText([local, ...extra].join('\n')) : local,
+      known: () => {
+        const key = local.known();
+        return key === undefined ? undefined : withRemote(key);
+      },
+      unknownBytes: local.unknownBytes,
+      content: async () => withRemote(await atLine(at, () => local.hash())),
+      learn: (file, sha256) => local.learn(file, sha256),
       entries: () =>
         atLine(at, async () => [
           ...layerItems(files, items, spec),

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { LocalStore } from '../../transport/local';
-import { baseKey, stepKey, type BuildCache } from '../cache';
+import { baseKey, layerKey, probeKey, stepKey, type BuildCache } from '../cache';
 import type { BuildContext } from '../context/build-context';
 import { emptyStage, type StageImage } from '../image/stage-image';
 import { commandArgv, runCreatedBy } from '../run/run-command';
@@ -72,6 +72,8 @@ export async function executeStage(stage: PlannedStage, env: StageEnv): Promise<
       instruction: step.instruction,
       cached: result.cached,
       key,
+      ...(result.layerReused && { layerReused: true }),
+      ...(result.hashedBytes !== undefined && { hashedBytes: result.hashedBytes }),
       ...(layer && {
         layer: { digest: layer.descriptor.digest, diffId: layer.diffId, size: layer.descriptor.size },
       }),
@@ -106,6 +108,8 @@ async function stageBase(stage: PlannedStage, env: StageEnv): Promise<StageResul
 interface StepResult extends StageResult {
   cached: boolean;
   layer?: StoredLayer;
+  layerReused?: boolean;
+  hashedBytes?: number;
 }
 
 async function executeStep(
@@ -123,54 +127,95 @@ async function executeStep(
     env.cache.put(key, {});
     return { image: applyConfig(image, action.edit, edit), key, cached };
   }
+  if (action.kind === 'copy') return copyStep(step, action, image, parent, env, edit);
+  const key = stepKey(parent, action, undefined);
+  const layer = env.noCache ? undefined : await reusableLayer(env, key);
+  let next: StageImage;
+  if (layer) {
+    const createdBy = runCreatedBy(commandArgv(image, action.run.command, step.at), action.run.command);
+    next = withLayer(image, layer, createdBy, env.created);
+  } else {
+    // Loaded on first RUN: dockerode is a large part of start-up, and builds without RUN never need it.
+    const { runInstruction } = await import('../run/run-instruction');
+    next = (
+      await runInstruction(image, action.run.command, {
+        at: step.at,
+        store: env.store,
+        sink: env.output.sink,
+        timestamp: env.timestamp,
+        network: action.run.network,
+        env: action.run.args,
+        // The images RUN sends to and gets from the daemon are staged in the build's scratch dir, not TMPDIR.
+        daemon: { ...env.daemon, tmpDir: await env.output.scratch('daemon') },
+        ...(env.signal && { signal: env.signal }),
+      })
+    ).stage;
+  }
+  const written = layer ?? { descriptor: next.layers.at(-1)!, diffId: next.diffIds.at(-1)! };
+  env.cache.put(key, { layer: written });
+  return { image: next, key, cached: layer !== undefined, layer: written };
+}
+
+/** A cached layer, if the store still has its blob (`kimg prune` may have removed it). */
+async function reusableLayer(env: StageEnv, key: string): Promise<StoredLayer | undefined> {
+  const hit = (await env.cache.get(key))?.layer;
+  return hit && (await env.store.exists(hit.descriptor)) ? hit : undefined;
+}
+
+type CopyAction = Extract<PlannedStep['action'], { kind: 'copy' }>;
+
+/**
+ * COPY/ADD (issue 13): the content key comes from the stat index when it vouches for every file; else the
+ * unknown files are read for it only if a COPY like this was ever built here (`probeKey`: otherwise no key can
+ * hit) — a first build reads each file once, in the layer writer, which learns the digests for the key and the
+ * index. A step-key miss still finds a layer with the same bytes by its layer key (`layerKey`): nothing is
+ * compressed twice for a config-only change above it.
+ */
+async function copyStep(
+  step: PlannedStep,
+  action: CopyAction,
+  image: StageImage,
+  parent: string,
+  env: StageEnv,
+  edit: Parameters<typeof applyConfig>[2],
+): Promise<StepResult> {
   // Trees a COPY unpacks (a --from stage, an ADD archive) are needed only until its layer is written.
   const unpacked: string[] = [];
-  const content =
-    action.kind === 'copy' ? await copyContent(step, action.copy, image, env, unpacked) : undefined;
-  const key = stepKey(parent, action, content?.content);
-  const hit = env.noCache ? undefined : (await env.cache.get(key))?.layer;
-  const reuse = hit && (await env.store.exists(hit.descriptor)) ? hit : undefined;
-  let next: StageImage;
-  let layer: StoredLayer;
-  if (action.kind === 'run') {
-    if (reuse) {
-      layer = reuse;
-      const createdBy = runCreatedBy(commandArgv(image, action.run.command, step.at), action.run.command);
-      next = withLayer(image, layer, createdBy, env.created);
-    } else {
-      // Loaded on first RUN: dockerode is a large part of start-up, and builds without RUN never need it.
-      const { runInstruction } = await import('../run/run-instruction');
-      next = (
-        await runInstruction(image, action.run.command, {
-          at: step.at,
-          store: env.store,
-          sink: env.output.sink,
-          timestamp: env.timestamp,
-          network: action.run.network,
-          env: action.run.args,
-          // The images RUN sends to and gets from the daemon are staged in the build's scratch dir, not TMPDIR.
-          daemon: { ...env.daemon, tmpDir: await env.output.scratch('daemon') },
-          ...(env.signal && { signal: env.signal }),
-        })
-      ).stage;
-      layer = { descriptor: next.layers.at(-1)!, diffId: next.diffIds.at(-1)! };
+  try {
+    const { prepared, intoDir } = await copyContent(step, action.copy, image, env, unpacked);
+    const probe = probeKey(action.copy, env.settings);
+    let content = prepared.known();
+    let hashedBytes = 0;
+    if (content === undefined && !env.noCache && (await env.cache.get(probe))?.seen) {
+      hashedBytes = prepared.unknownBytes;
+      content = await prepared.content();
     }
-  } else {
-    try {
-      layer =
-        reuse ??
-        (await env.output.write(
-          await content!.entries(),
-          await layerOwner(action.copy, image, step.at, env),
-        ));
-    } finally {
-      await Promise.all(unpacked.map((dir) => rm(dir, { recursive: true, force: true })));
+    let key = content === undefined ? undefined : stepKey(parent, action, content);
+    let layer = key === undefined || env.noCache ? undefined : await reusableLayer(env, key);
+    const cached = layer !== undefined;
+    let layerReused = false;
+    if (!layer) {
+      const owner = await layerOwner(action.copy, image, step.at, env);
+      const layout = { intoDir, owner };
+      const byBytes =
+        content === undefined ? undefined : layerKey(action.copy, layout, content, env.settings);
+      layer = byBytes === undefined || env.noCache ? undefined : await reusableLayer(env, byBytes);
+      layerReused = layer !== undefined;
+      layer ??= await env.output.write(await prepared.entries(), owner, undefined, {
+        onFileDigest: (entry, sha256) => entry.file !== undefined && prepared.learn(entry.file, sha256),
+      });
+      content ??= await prepared.content();
+      env.cache.put(layerKey(action.copy, layout, content, env.settings), { layer });
     }
-    next = withLayer(image, layer, step.instruction, env.created);
+    key ??= stepKey(parent, action, content ?? (await prepared.content()));
+    env.cache.put(key, { layer });
+    if (!cached) env.cache.put(probe, { seen: true }); // a step-key hit was written with its probe
+    let next = withLayer(image, layer, step.instruction, env.created);
     if (action.then) next = dropLastHistory(applyConfig(next, action.then, edit));
+    return { image: next, key, cached, layer, layerReused, hashedBytes };
+  } finally {
+    await Promise.all(unpacked.map((dir) => rm(dir, { recursive: true, force: true })));
   }
-  env.cache.put(key, { layer });
-  return { image: next, key, cached: reuse !== undefined, layer };
 }
 
 async function copyContent(
@@ -195,13 +240,15 @@ async function copyContent(
     ...(intoDir && { destIsDirectory: true }),
     ...(env.output.preservesMtime && { preserveMtime: true }),
   };
-  if (origin.kind === 'context')
-    return prepareCopy(spec, step.at, {
+  if (origin.kind === 'context') {
+    const prepared = await prepareCopy(spec, step.at, {
       files: async () => env.context,
       ...common,
       ...(env.urls && { urls: env.urls }),
       ...(env.apps && { apps: env.apps }),
     });
+    return { prepared, intoDir };
+  }
   let from: StageResult;
   if (origin.kind === 'stage') {
     const built = env.results.get(origin.index);
@@ -214,7 +261,7 @@ async function copyContent(
     from = { image: pulled.stage, key: pulled.descriptor.digest };
   }
   const what = origin.kind === 'stage' ? `stage ${origin.index}` : origin.ref;
-  return prepareCopy(spec, step.at, {
+  const prepared = await prepareCopy(spec, step.at, {
     originKey: from.key,
     files: async () =>
       stageFiles(from.image, env.store, await scratch('stage'), what, {
@@ -223,6 +270,7 @@ async function copyContent(
       }),
     ...common,
   });
+  return { prepared, intoDir };
 }
 
 function withLayer(image: StageImage, layer: StoredLayer, createdBy: string, created: string): StageImage {

@@ -1,21 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestingStream } from '../../digest';
 import {
-  compressorStages,
   DeflatePool,
-  LAYER_MEDIA_TYPE,
-  writeLayerFile,
+  encodeLayer,
+  encodeTarStream,
+  type EncodedLayer,
   type LayerCompressionKind,
   type LayerEntry,
+  type OrderedEntry,
 } from '../../layer';
-import type { Descriptor } from '../../manifest/descriptor';
 import { LayoutPaths, Scratch } from '../../store';
-import type { Target } from '../../transport/types';
+import type { LayoutTarget } from '../../transport/oci-layout';
 import type { LayerSink, StoredLayer } from '../run/layer-sink';
 
 export interface LayerOutputOptions {
@@ -23,23 +21,30 @@ export interface LayerOutputOptions {
   /** Seconds since the epoch: the mtime of every member. */
   timestamp: number;
   /** `--preserve-mtime`: members keep their files' mtimes instead of `timestamp` (not reproducible). */
-  preserveMtime?: boolean;
+  preserveMtime?: true;
   signal?: AbortSignal;
 }
 
+export interface LayerWriteOptions {
+  /** Told each regular file's content sha256 as the tar reads it (the stat index learns digests for free). */
+  onFileDigest?: (entry: OrderedEntry, sha256: string) => void;
+}
+
 /**
- * Where a build's new layers go: compressed into the build's scratch dir in the store (store/scratch.ts: same
- * file system, removed on SIGINT/SIGTERM, swept by `kimg prune` after a SIGKILL), then pushed into the store's
- * open transaction, which verifies and stages them. The same scratch dir holds the build's other working files
- * (unpacked stages and ADD archives, downloads, RUN's exchanges with the daemon, cache entries being written).
- * One deflate pool serves every layer of the build. Nothing is visible in the store until the build commits.
+ * Where a build's new layers go: straight into the store's open transaction. The tar is made, hashed (diff ID)
+ * and compressed in one pass whose output streams into the transaction's ingest dir, where it is hashed (the
+ * digest) and fsynced once (store/ingest.ts `stageProduced`) — no temp file, no second copy, each byte read once
+ * from the context. Nothing is visible in the store until the build commits. One deflate pool serves every
+ * layer of the build. The build's scratch dir (store/scratch.ts: same file system, removed on SIGINT/SIGTERM,
+ * swept by `kimg prune` after a SIGKILL) holds its other working files: unpacked stages and ADD archives,
+ * downloads, RUN's exchanges with the daemon, cache entries being written.
  */
 export class LayerOutput {
   private pool: DeflatePool | undefined;
   private opened: Promise<Scratch> | undefined;
 
   constructor(
-    private readonly store: Target,
+    private readonly store: LayoutTarget,
     private readonly storeRoot: string,
     private readonly options: LayerOutputOptions,
   ) {}
@@ -56,54 +61,34 @@ export class LayerOutput {
   }
 
   /**
-   * One layer of `entries`. `compression` overrides the build's for this layer: the `registry/` layer is stored
-   * uncompressed (its blobs are compressed already, and `kimg registry serve --image` serves it in place).
+   * One layer of `entries`, staged in the store's transaction. `compression` overrides the build's for this
+   * layer: the `registry/` layer is stored uncompressed (its blobs are compressed already, and `kimg registry
+   * serve --image` serves it in place).
    */
-  async write(
+  write(
     entries: Iterable<LayerEntry>,
     owner?: { uid: number; gid: number },
     compression: LayerCompressionKind = this.options.compression,
+    options: LayerWriteOptions = {},
   ): Promise<StoredLayer> {
-    const file = join(await this.ensureDir(), `layer-${randomBytes(6).toString('hex')}`);
-    const written = await writeLayerFile(entries, file, {
-      compression,
-      timestamp: this.options.timestamp,
-      ...(this.options.preserveMtime && { preserveMtime: true }),
-      ...(owner && { owner }),
-      ...(compression === 'gzip' && this.gzipPool() && { pool: this.gzipPool() }),
-      ...(this.options.signal && { signal: this.options.signal }),
-    });
-    const descriptor: Descriptor = {
-      mediaType: written.mediaType,
-      digest: written.digest,
-      size: written.size,
-    };
-    return this.stage(file, descriptor, written.diffId);
+    const pool = this.gzipPool(compression);
+    return this.stage(
+      encodeLayer(entries, {
+        compression,
+        timestamp: this.options.timestamp,
+        ...(this.options.preserveMtime && { preserveMtime: true }),
+        ...(owner && { owner }),
+        ...(pool && { pool }),
+        ...(options.onFileDigest && { onFileDigest: options.onFileDigest }),
+      }),
+    );
   }
 
   /** The LayerSink RUN needs: its normalized tar → compressed → staged in the store. */
   readonly sink: LayerSink = async (tar: Readable, options = {}) => {
-    const file = join(await this.ensureDir(), `run-${randomBytes(6).toString('hex')}`);
-    const kind = this.options.compression;
-    const pool = this.gzipPool();
-    const stages = compressorStages(kind, pool ? { pool } : {});
-    const diff = new DigestingStream();
-    const compressed = stages.length > 0 ? new DigestingStream() : undefined;
-    try {
-      await pipeline(
-        [tar, diff, ...stages, ...(compressed ? [compressed] : []), createWriteStream(file, { flags: 'wx' })],
-        { signal: options.signal ?? this.options.signal },
-      );
-    } catch (err) {
-      await rm(file, { force: true });
-      throw err;
-    }
-    const out = compressed ?? diff;
-    return this.stage(
-      file,
-      { mediaType: LAYER_MEDIA_TYPE[kind], digest: out.digest, size: out.size },
-      diff.digest,
-    );
+    const compression = this.options.compression;
+    const pool = this.gzipPool(compression);
+    return this.stage(encodeTarStream(tar, { compression, ...(pool && { pool }) }), options.signal);
   };
 
   async close(): Promise<void> {
@@ -114,21 +99,15 @@ export class LayerOutput {
     await (await opened?.catch(() => undefined))?.release();
   }
 
-  private async stage(file: string, descriptor: Descriptor, diffId: string): Promise<StoredLayer> {
-    try {
-      await this.store.push(
-        descriptor,
-        createReadStream(file),
-        this.options.signal ? { signal: this.options.signal } : {},
-      );
-    } finally {
-      await rm(file, { force: true });
-    }
-    return { descriptor, diffId };
+  private async stage(layer: EncodedLayer, signal = this.options.signal): Promise<StoredLayer> {
+    const { descriptor } = await this.store.pushProduced(layer.mediaType, (sink) =>
+      pipeline(Readable.from(layer.chunks), sink, signal ? { signal } : {}),
+    );
+    return { descriptor, diffId: layer.diffId() };
   }
 
-  private gzipPool(): DeflatePool | undefined {
-    if (this.options.compression !== 'gzip') return undefined;
+  private gzipPool(compression: LayerCompressionKind): DeflatePool | undefined {
+    if (compression !== 'gzip') return undefined;
     return (this.pool ??= new DeflatePool());
   }
 

@@ -12,6 +12,13 @@ export interface StepReport {
   cached: boolean;
   /** The step's cache key. */
   key: string;
+  /**
+   * COPY/ADD missed the step cache but found its layer by the layer's own key (same files, flags and settings
+   * after a config-only change above it): the layer was reused, not written and compressed again.
+   */
+  layerReused?: boolean;
+  /** Context bytes read to compute the step's key (0 when the stat index vouched for every file). */
+  hashedBytes?: number;
   /** The layer the step added (COPY, ADD, RUN, APP). */
   layer?: { digest: string; diffId: string; size: number };
   seconds: number;

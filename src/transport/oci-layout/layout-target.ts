@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Descriptor } from '../../manifest';
 import { commitTransaction, Ingest, type OciLayout, type PendingRoot } from '../../store';
 import type { IoOptions, NamedImage, TagOptions, Target } from '../types';
@@ -43,6 +43,20 @@ export class LayoutTarget implements Target {
 
   push(desc: Descriptor, content: Readable, options: IoOptions = {}): Promise<void> {
     return this.ingest.stageUnlessPresent(desc, content, () => this.exists(desc), options.signal);
+  }
+
+  /**
+   * A blob made while it streams in (a layer being compressed), named by the digest of what was written
+   * (store/ingest.ts `stageProduced`): no temp file and no second copy. Part of this transaction like a push.
+   */
+  pushProduced<T>(
+    mediaType: string,
+    produce: (sink: Writable) => Promise<T>,
+  ): Promise<{ descriptor: Descriptor; result: T }> {
+    return this.ingest.stageProduced(produce).then(({ digest, size, result }) => ({
+      descriptor: { mediaType, digest, size },
+      result,
+    }));
   }
 
   /**
