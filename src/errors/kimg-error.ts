@@ -51,7 +51,11 @@ export type ErrorCode =
   // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
   | 'FILE_REFUSED'
   // A registry or HTTP deadline passed (src/registry/http/timeouts.ts).
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  // A sync file (src/sync) that does not say what to copy: unknown key, bad regex or semver range, with its line.
+  | 'SYNC_CONFIG_INVALID'
+  // A sync finished with images it could not copy (each named in its report).
+  | 'SYNC_INCOMPLETE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

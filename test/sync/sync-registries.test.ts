@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { RegistryClient } from '../../src/registry';
+import { createRegistryClient } from '../../src/transport/registry';
+import {
+  kimg,
+  makeTempDir,
+  removeTempDirs,
+  startFaultProxy,
+  startRegistry,
+  type FaultProxy,
+  type ProxyRequestRecord,
+  type RunningRegistry,
+} from '../harness';
+import { uploads } from '../transport/registry-helpers';
+import { baseName, seedRegistry, syncFileText, writeSyncFile, type SeededRegistry } from './sync-fixtures';
+
+// kimg sync between two real docker-registry instances, each behind a counting proxy (issue 12 "Tests").
+let source: RunningRegistry;
+let target: RunningRegistry;
+let sourceProxy: FaultProxy;
+let targetProxy: FaultProxy;
+let client: RegistryClient;
+let seeded: SeededRegistry;
+let syncFile: string;
+let root: string;
+
+beforeAll(async () => {
+  [source, target] = await Promise.all([startRegistry(), startRegistry()]);
+  [sourceProxy, targetProxy] = await Promise.all([startFaultProxy(source.url), startFaultProxy(target.url)]);
+  client = createRegistryClient();
+  seeded = await seedRegistry(client, source.host);
+  syncFile = await writeSyncFile(syncFileText(sourceProxy.host, source.host));
+  root = await makeTempDir('kimg-root-');
+}, 60_000);
+afterAll(async () => {
+  await client?.close();
+  await Promise.all([sourceProxy?.stop(), targetProxy?.stop()]);
+  await Promise.all([source?.stop(), target?.stop()]);
+  await removeTempDirs();
+});
+
+interface Report {
+  planned: number;
+  copied: { source: string; digest: string }[];
+  skipped: { source: string; digest: string }[];
+  failed: { source: string; reason: string }[];
+  bytes: number;
+  requests: number;
+}
+
+async function sync(args: string[]): Promise<{ code: number; report: Report; stderr: string }> {
+  const result = await kimg(['sync', ...args, '--format', 'json'], { root });
+  return { code: result.code, report: JSON.parse(result.stdout || '{}') as Report, stderr: result.stderr };
+}
+
+/** Completed blob uploads (the PUT closing a session) per digest. */
+function uploadedDigests(requests: ProxyRequestRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const request of uploads(requests)) {
+    const digest = /[?&]digest=([^&]+)/.exec(request.path)?.[1];
+    if (request.method !== 'PUT' || request.status !== 201 || digest === undefined) continue;
+    const key = decodeURIComponent(digest);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('kimg sync -f sync.yaml REGISTRY/PATH', () => {
+  it('copies 30 images with equal digests, each shared blob sent once, referrers and digest tags', async () => {
+    const { code, report, stderr } = await sync([
+      '-f',
+      syncFile,
+      `${targetProxy.host}/mirror`,
+      '--keep-going',
+    ]);
+    expect(stderr).not.toContain('error');
+    expect(code).toBe(0);
+    expect(report.failed).toEqual([]);
+    expect(report.planned).toBe(30);
+    expect(report.copied).toHaveLength(30);
+    for (const image of seeded.images) {
+      const found = await client
+        .repository(target.host, `mirror/${baseName(image.repo)}`)
+        .headManifest(image.tag);
+      expect({ image: `${image.repo}:${image.tag}`, digest: found?.digest }).toEqual({
+        image: `${image.repo}:${image.tag}`,
+        digest: image.digest,
+      });
+    }
+    // Blobs move once per run: no digest uploaded twice, the shared base layers once and mounted elsewhere.
+    const sent = uploadedDigests(targetProxy.requests);
+    expect([...sent.values()].every((count) => count === 1)).toBe(true);
+    for (const layer of seeded.baseLayers) expect(sent.get(layer)).toBe(1);
+    const mounts = targetProxy.requests.filter((r) => r.method === 'POST' && r.path.includes('mount='));
+    expect(mounts.length).toBeGreaterThanOrEqual(seeded.baseLayers.length * 8);
+    // The signature came along through the tag schema, and the cosign tag.
+    const signed = client.repository(target.host, 'mirror/signed');
+    expect((await signed.referrers(seeded.signed.digest)).map((d) => d.digest)).toContain(
+      seeded.signed.artifact,
+    );
+    expect(await signed.listTags()).toContain(seeded.signed.sigTag);
+  }, 90_000);
+
+  it('a second run transfers nothing: one request per image on each side', async () => {
+    sourceProxy.reset();
+    targetProxy.reset();
+    const { code, report } = await sync(['-f', syncFile, `${targetProxy.host}/mirror`]);
+    expect(code).toBe(0);
+    expect(report.copied).toEqual([]);
+    expect(report.skipped).toHaveLength(30);
+    expect(uploads(targetProxy.requests)).toEqual([]);
+    // 29 images go through the proxies (signed, with its referrers, is read directly): one manifest request each.
+    const perImage = (requests: ProxyRequestRecord[]) =>
+      requests.filter((r) => /\/manifests\//.test(r.path) && !r.path.includes('/signed/'));
+    expect(perImage(targetProxy.requests).map((r) => r.method)).toEqual(new Array(29).fill('HEAD'));
+    expect(perImage(sourceProxy.requests)).toHaveLength(29);
+    // Everything else the destination saw: the API ping, and the signed image's own checks.
+    const other = targetProxy.requests.filter(
+      (r) => !/\/manifests\//.test(r.path) || r.path.includes('/signed/'),
+    );
+    expect(other.filter((r) => !r.path.includes('/signed/')).map((r) => r.path)).toEqual(['/v2/']);
+    // Tags are listed once per repository named by a listing key (9 of the 11 proxied repositories).
+    const listings = sourceProxy.requests.filter((r) => r.path.includes('/tags/list'));
+    expect(new Set(listings.map((r) => r.path.replace(/\?.*$/, ''))).size).toBe(listings.length);
+  }, 60_000);
+
+  it('--shard 0/3, 1/3 and 2/3 take every image exactly once', async () => {
+    const parts = await Promise.all(
+      [0, 1, 2].map((index) =>
+        sync(['-f', syncFile, `${target.host}/shards`, '--dry-run', '--shard', `${index}/3`]),
+      ),
+    );
+    const names = parts.flatMap(({ report }) => [...report.copied, ...report.skipped].map((e) => e.source));
+    expect(names).toHaveLength(30);
+    expect(new Set(names).size).toBe(30);
+    for (const { report } of parts) expect(report.planned).toBeGreaterThan(0);
+    // auto/N reads the Indexed Job's index.
+    const auto = await kimg(
+      ['sync', '-f', syncFile, `${target.host}/shards`, '--dry-run', '--shard', 'auto/3', '--format', 'json'],
+      { root, env: { JOB_COMPLETION_INDEX: '1' } },
+    );
+    const autoNames = (JSON.parse(auto.stdout) as Report).copied.map((e) => e.source).sort();
+    expect(autoNames).toEqual(
+      [...(parts[1]?.report.copied ?? []), ...(parts[1]?.report.skipped ?? [])].map((e) => e.source).sort(),
+    );
+  }, 60_000);
+
+  it('--dry-run names what would be copied with sizes, and writes nothing', async () => {
+    targetProxy.reset();
+    const { code, report } = await sync([
+      `${sourceProxy.host}/apps/app0`,
+      `${targetProxy.host}/dry`,
+      '--dry-run',
+    ]);
+    expect(code).toBe(0);
+    expect(report.copied.map((e) => e.source).sort()).toEqual(
+      ['1.0.0', '1.0.1', '1.0.2'].map((tag) => `${sourceProxy.host}/apps/app0:${tag}`),
+    );
+    expect(report.bytes).toBeGreaterThan(0);
+    expect(targetProxy.requests.filter((r) => r.method !== 'HEAD' && r.method !== 'GET')).toEqual([]);
+  }, 30_000);
+});
