@@ -84,29 +84,45 @@ export function parseSyncFile(text: string, file: string): SyncSource[] {
     throw invalid([`${file}:${line}: ${syntax.message.split('\n')[0]}`]);
   }
   const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  const z = zod();
-  const parsed = z.record(z.string(), registrySchema()).safeParse(value);
   const problems: Problem[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key));
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys)
-          problems.push({ path: [...path, key], message: `unknown key "${key}"` });
-      } else {
-        problems.push({ path, message: issue.message });
-      }
-    }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid([`${file}:1: expected a map of registries (registry.example.com: {images: …})`]);
   }
-  const sources = parsed.success
-    ? Object.entries(parsed.data).map(([registry, entry]) => toSource(registry, entry, problems))
-    : [];
+  const sources = Object.entries(value).map(([registry, raw]) => checkedSource(registry, raw, problems));
   if (problems.length > 0) {
     throw invalid(
       problems.map((problem) => `${file}:${lineOf(doc, lineCounter, problem.path)}: ${describe(problem)}`),
     );
   }
   return sources;
+}
+
+/**
+ * One registry's entry through the schema. A wrong entry still has its other keys checked (each on its own),
+ * so one run reports every problem of the file, not the first of each registry.
+ */
+function checkedSource(registry: string, raw: unknown, problems: Problem[]): SyncSource {
+  const schema = registrySchema();
+  const parsed = schema.safeParse(raw ?? {});
+  if (parsed.success) return toSource(registry, parsed.data, problems);
+  for (const issue of parsed.error.issues) {
+    const path = [registry, ...issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key))];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: [...path, key], message: `unknown key "${key}"` });
+    } else {
+      problems.push({ path, message: issue.message });
+    }
+  }
+  const salvaged: Record<string, unknown> = {};
+  if (typeof raw === 'object' && raw !== null) {
+    for (const [key, field] of Object.entries(raw)) {
+      const fieldSchema = (schema.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>)[
+        key
+      ];
+      if (fieldSchema?.safeParse(field).success) salvaged[key] = field;
+    }
+  }
+  return toSource(registry, salvaged as RegistryEntry, problems);
 }
 
 function toSource(registry: string, entry: RegistryEntry, problems: Problem[]): SyncSource {

@@ -33,14 +33,23 @@ export const APP_TAGS = ['1.0.0', '1.0.1', '1.0.2'];
 export async function seedRegistry(client: RegistryClient, host: string): Promise<SeededRegistry> {
   const layout = await makeTempDir('kimg-sync-seed-');
   const base = await writeRandomImage(layout, { seed: 1, layers: 2, filesPerLayer: 2, fileSize: 2048 });
-  const images: SeededImage[] = [];
+  const refs: string[] = [];
   for (let i = 0; i < 27; i++) {
     const top = await writeRandomImage(layout, { seed: 100 + i, layers: 1, filesPerLayer: 1, fileSize: 512 });
-    const ref = await stack(layout, base, top, `img${i}`);
-    const repo = `apps/app${Math.floor(i / 3)}`;
-    const tag = APP_TAGS[i % 3] as string;
-    const pushed = await pushLayout(client, layout, ref, `docker://${host}/${repo}:${tag}`);
-    images.push({ repo, tag, digest: pushed.images[0]?.descriptor.digest as string });
+    refs.push(await stack(layout, base, top, `img${i}`));
+  }
+  // The first alone: distribution 2.8 fails concurrent uploads of one blob (DIGEST_INVALID), so the shared
+  // base layers must be there before the others are pushed nine at a time.
+  const images: SeededImage[] = [];
+  for (let i = 0; i < refs.length; i += i === 0 ? 1 : 9) {
+    const batch = refs.slice(i, i === 0 ? 1 : i + 9).map(async (ref, k) => {
+      const n = i + k;
+      const repo = `apps/app${Math.floor(n / 3)}`;
+      const tag = APP_TAGS[n % 3] as string;
+      const pushed = await pushLayout(client, layout, ref, `docker://${host}/${repo}:${tag}`);
+      return { repo, tag, digest: pushed.images[0]?.descriptor.digest as string };
+    });
+    images.push(...(await Promise.all(batch)));
   }
   for (const [tag, seed] of [
     ['1', 10],

@@ -12,7 +12,14 @@ import {
   type RunningRegistry,
 } from '../harness';
 import { uploads } from '../transport/registry-helpers';
-import { baseName, seedRegistry, syncFileText, writeSyncFile, type SeededRegistry } from './sync-fixtures';
+import {
+  baseName,
+  seedRegistry,
+  spawnKimg,
+  syncFileText,
+  writeSyncFile,
+  type SeededRegistry,
+} from './sync-fixtures';
 
 // kimg sync between two real docker-registry instances, each behind a counting proxy (issue 12 "Tests").
 let source: RunningRegistry;
@@ -160,3 +167,53 @@ describe('kimg sync -f sync.yaml REGISTRY/PATH', () => {
     expect(targetProxy.requests.filter((r) => r.method !== 'HEAD' && r.method !== 'GET')).toEqual([]);
   }, 30_000);
 });
+
+describe('a sync killed with SIGKILL, then run again', () => {
+  it('finishes the rest without sending again the blobs that arrived', async () => {
+    const fresh = await startRegistry();
+    // Uploads from the 13th on are refused with 503 + Retry-After 30: the run is stuck retrying when killed, and
+    // exactly the first 12 uploads arrived.
+    const proxy = await startFaultProxy(fresh.url, {
+      rules: [
+        { kind: 'status', status: 503, retryAfter: '30', method: 'PUT', path: /\/blobs\/uploads\//, nth: 13 },
+      ],
+    });
+    const killedRoot = await makeTempDir('kimg-root-');
+    try {
+      const { child, exited } = spawnKimg(
+        ['sync', '-f', syncFile, `${proxy.host}/mirror`, '--keep-going'],
+        killedRoot,
+      );
+      const deadline = Date.now() + 30_000;
+      while (!proxy.requests.some((r) => r.status === 503) && Date.now() < deadline) await sleep(50);
+      await sleep(300); // the 12 answered uploads reach the blob-location journal
+      child.kill('SIGKILL');
+      expect((await exited).signal).toBe('SIGKILL');
+      const arrived = uploadedDigests(proxy.requests);
+      expect(arrived.size).toBe(12);
+
+      proxy.setRules([]);
+      proxy.reset();
+      const rerun = await kimg(['sync', '-f', syncFile, `${proxy.host}/mirror`, '--format', 'json'], {
+        root: killedRoot,
+      });
+      expect(rerun.stderr).not.toContain('error');
+      const report = JSON.parse(rerun.stdout) as Report;
+      expect(report.failed).toEqual([]);
+      expect(report.copied.length + report.skipped.length).toBe(30);
+      const resent = [...uploadedDigests(proxy.requests).keys()].filter((digest) => arrived.has(digest));
+      expect(resent).toEqual([]);
+      for (const image of seeded.images) {
+        const found = await client
+          .repository(fresh.host, `mirror/${baseName(image.repo)}`)
+          .headManifest(image.tag);
+        expect(found?.digest).toBe(image.digest);
+      }
+    } finally {
+      await proxy.stop();
+      await fresh.stop();
+    }
+  }, 90_000);
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
