@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { formatImageLocation, type ImageLocation } from '../reference';
 import { locationRef, openDestination, openSource, type OpenContext } from '../transport/open';
 import type { Descriptor } from '../manifest/descriptor';
@@ -74,6 +75,8 @@ export async function copyBatch(items: readonly BatchItem[], options: BatchOptio
   const release = await holdBlobLocations(open);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  // Every request of every image listens to it: hundreds at once is the design, not a leak.
+  setMaxListeners(0, signal);
   const results: (BatchImageResult | undefined)[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -49,6 +49,7 @@ export function parseSyncDestination(text: string): SyncDestination {
 /**
  * The name a source image gets at the destination, as skopeo sync names it: the last path component of the
  * repository (`quay.io/org/app:1` → `app:1`), or with `scoped` the whole source name (`quay.io/org/app:1`),
+ * the host made a valid path component (`scopeOf`),
  * under the destination's path and `prefix`.
  */
 export function destinationLocation(
@@ -57,7 +58,7 @@ export function destinationLocation(
   naming: NamingOptions = {},
 ): ImageLocation {
   const base = naming.scoped
-    ? `${source.domain}/${source.path}`
+    ? `${scopeOf(source.domain)}/${source.path}`
     : (source.path.split('/').pop() ?? source.path);
   const repository = [naming.prefix, base].filter((part) => part !== undefined && part !== '').join('/');
   const pin = source.digest !== undefined ? { digest: source.digest } : { tag: source.tag ?? 'latest' };
@@ -76,6 +77,17 @@ export function destinationLocation(
         ref: { domain: 'localhost', path: repository, ...pin },
       };
   }
+}
+
+/**
+ * The host as a path component: a port's `:` (and an IPv6 address's brackets) cannot be in a repository name,
+ * so `127.0.0.1:5000` becomes `127.0.0.1_5000` (skopeo --scoped fails on such hosts instead).
+ */
+function scopeOf(domain: string): string {
+  return domain
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '_')
+    .replace(/^[_.-]+|[_.-]+$/g, '');
 }
 
 function pinText(pin: { digest?: string; tag?: string }): string {

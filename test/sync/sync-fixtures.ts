@@ -38,19 +38,21 @@ export async function seedRegistry(client: RegistryClient, host: string): Promis
     const top = await writeRandomImage(layout, { seed: 100 + i, layers: 1, filesPerLayer: 1, fileSize: 512 });
     refs.push(await stack(layout, base, top, `img${i}`));
   }
-  // The first alone: distribution 2.8 fails concurrent uploads of one blob (DIGEST_INVALID), so the shared
-  // base layers must be there before the others are pushed nine at a time.
-  const images: SeededImage[] = [];
-  for (let i = 0; i < refs.length; i += i === 0 ? 1 : 9) {
-    const batch = refs.slice(i, i === 0 ? 1 : i + 9).map(async (ref, k) => {
-      const n = i + k;
-      const repo = `apps/app${Math.floor(n / 3)}`;
-      const tag = APP_TAGS[n % 3] as string;
-      const pushed = await pushLayout(client, layout, ref, `docker://${host}/${repo}:${tag}`);
-      return { repo, tag, digest: pushed.images[0]?.descriptor.digest as string };
-    });
-    images.push(...(await Promise.all(batch)));
-  }
+  // distribution 2.8 fails concurrent uploads of one blob (DIGEST_INVALID), even into different repositories:
+  // each repository's first image goes alone (the base layers then are in every repository), the rest at once.
+  const push = async (n: number): Promise<SeededImage> => {
+    const repo = `apps/app${Math.floor(n / 3)}`;
+    const tag = APP_TAGS[n % 3] as string;
+    const pushed = await pushLayout(client, layout, refs[n] as string, `docker://${host}/${repo}:${tag}`);
+    return { repo, tag, digest: pushed.images[0]?.descriptor.digest as string };
+  };
+  const images: SeededImage[] = new Array(refs.length);
+  for (let n = 0; n < refs.length; n += 3) images[n] = await push(n);
+  await Promise.all(
+    refs.map(async (_, n) => {
+      if (n % 3 !== 0) images[n] = await push(n);
+    }),
+  );
   for (const [tag, seed] of [
     ['1', 10],
     ['2', 20],

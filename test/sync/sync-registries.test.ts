@@ -11,6 +11,8 @@ import {
   type ProxyRequestRecord,
   type RunningRegistry,
 } from '../harness';
+import { openOciLayout } from '../../src/transport/oci-layout';
+import { openRegistryDir } from '../../src/transport/registry-dir';
 import { uploads } from '../transport/registry-helpers';
 import {
   baseName,
@@ -166,6 +168,34 @@ describe('kimg sync -f sync.yaml REGISTRY/PATH', () => {
     expect(report.bytes).toBeGreaterThan(0);
     expect(targetProxy.requests.filter((r) => r.method !== 'HEAD' && r.method !== 'GET')).toEqual([]);
   }, 30_000);
+});
+
+describe('kimg sync to an OCI layout and a registry-dir, with --scoped and --dest-prefix', () => {
+  it('writes every tag of a repository under the names skopeo would give', async () => {
+    const app0 = seeded.images.filter((image) => image.repo === 'apps/app0');
+    const layout = await makeTempDir('kimg-sync-oci-');
+    const storage = await makeTempDir('kimg-sync-regdir-');
+    const toLayout = await sync([`${source.host}/apps/app0`, `oci:${layout}`, '--dest-prefix', 'mirror']);
+    expect(toLayout.code).toBe(0);
+    const toDir = await sync([`docker://${source.host}/apps/app0`, `registry-dir:${storage}`, '--scoped']);
+    expect(toDir.code).toBe(0);
+    const oci = openOciLayout(layout);
+    const dir = openRegistryDir(storage);
+    try {
+      for (const image of app0) {
+        expect((await oci.resolve(`mirror/app0:${image.tag}`)).digest).toBe(image.digest);
+        // --scoped keeps the host, its port's ':' made '_' (a repository name cannot hold it).
+        const scoped = `localhost/${source.host.replace(':', '_')}/apps/app0:${image.tag}`;
+        expect({ scoped, digest: (await dir.resolve(scoped)).digest }).toEqual({
+          scoped,
+          digest: image.digest,
+        });
+      }
+    } finally {
+      await oci.close();
+      await dir.close();
+    }
+  }, 60_000);
 });
 
 describe('a sync killed with SIGKILL, then run again', () => {
