@@ -170,6 +170,25 @@ describe('kimg sync -f sync.yaml REGISTRY/PATH', () => {
   }, 30_000);
 });
 
+describe('a sync with an image that fails', () => {
+  it('--keep-going copies the others, reports the failure with its reason, and exits 1', async () => {
+    const file = await writeSyncFile(
+      `${source.host}:\n  images:\n    apps/app1: ["missing", "1.0.0", "1.0.1"]\n`,
+    );
+    const kept = await sync(['-f', file, `${target.host}/failing`, '--keep-going', '--parallel', '1']);
+    expect(kept.code).toBe(1);
+    expect(kept.report.failed.map((f) => f.source)).toEqual([`${source.host}/apps/app1:missing`]);
+    expect(kept.report.failed[0]?.reason).toContain('does not exist');
+    expect(kept.report.copied).toHaveLength(2);
+    expect(kept.stderr).toContain('1 of 3 images failed');
+    // Without --keep-going the run stops starting images after the first failure (skopeo sync's default).
+    const stopped = await sync(['-f', file, `${target.host}/stopping`, '--parallel', '1']);
+    expect(stopped.code).toBe(1);
+    expect(stopped.report.copied).toEqual([]);
+    expect(await client.repository(target.host, 'stopping/app1').headManifest('1.0.0')).toBeUndefined();
+  }, 30_000);
+});
+
 describe('kimg sync to an OCI layout and a registry-dir, with --scoped and --dest-prefix', () => {
   it('writes every tag of a repository under the names skopeo would give', async () => {
     const app0 = seeded.images.filter((image) => image.repo === 'apps/app0');
