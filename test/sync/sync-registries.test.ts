@@ -189,6 +189,22 @@ describe('a sync with an image that fails', () => {
   }, 30_000);
 });
 
+describe('a sync file naming images by digest', () => {
+  it('copies the digest untagged and pins it at the destination', async () => {
+    const [first] = seeded.images;
+    const file = await writeSyncFile(
+      `${source.host}:\n  images:\n    ${first?.repo}: ["${first?.digest}"]\n`,
+    );
+    const { code, report } = await sync(['-f', file, `${target.host}/pinned`]);
+    expect(code).toBe(0);
+    expect(report.copied.map((e) => e.source)).toEqual([`${source.host}/${first?.repo}@${first?.digest}`]);
+    const repo = client.repository(target.host, `pinned/${baseName(first?.repo as string)}`);
+    expect((await repo.headManifest(first?.digest as string))?.digest).toBe(first?.digest);
+    // No tag was written: distribution answers a repository without tags with NAME_UNKNOWN.
+    await expect(repo.listTags()).rejects.toThrow(/NAME_UNKNOWN/);
+  }, 30_000);
+});
+
 describe('kimg sync to an OCI layout and a registry-dir, with --scoped and --dest-prefix', () => {
   it('writes every tag of a repository under the names skopeo would give', async () => {
     const app0 = seeded.images.filter((image) => image.repo === 'apps/app0');
