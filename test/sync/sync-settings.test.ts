@@ -54,6 +54,11 @@ ${credentials}  images:
     expect(ok.code).toBe(0);
     const copied = await client.repository(plain.host, 'mirror/app').headManifest('1');
     expect(copied?.digest).toBe(image.manifestDigest);
+    // The human report: one row per image, then the totals.
+    expect(ok.stdout).toMatch(
+      /^STATUS +SOURCE +DESTINATION +SIZE\/REASON\ncopied +\S+\/team\/app:1 +docker:\/\/\S+\/mirror\/app:1 /,
+    );
+    expect(ok.stdout).toMatch(/1 copied, 0 skipped, 0 failed; [\d.]+ kB, \d+ requests, [\d.]+ s\n$/);
     // The password never reaches the output.
     expect(ok.stdout).not.toContain(user.password);
 
