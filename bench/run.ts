@@ -31,6 +31,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'kimg build embedding 10 images (~300 MiB) vs skopeo copy loop + buildah bud; template-only rebuild',
     load: () => import('./embed'),
   },
+  sync: {
+    describe: 'kimg sync vs skopeo sync (30 images sharing layers; warm no-op) and vs a skopeo copy loop (20)',
+    load: () => import('./sync'),
+  },
   copy: {
     describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
     load: () => import('./copy'),

@@ -5,8 +5,9 @@ import { MAX_MANIFEST_BYTES } from '../manifest/limits';
 import { isManifestMediaType } from '../manifest/media-types';
 import { manifestChildren, parseManifest } from '../manifest/parse';
 import { readBlob } from '../transport/read-blob';
-import { blobOriginOf, canPushFrom, isTaggingRemote, type PushVia } from '../transport/capabilities';
+import { blobOriginOf, canPushFrom, isTaggingRemote, type BlobOrigin, type PushVia } from '../transport/capabilities';
 import type { ReadOnlyTarget, Target } from '../transport/types';
+import type { RunBlobs } from './batch-blobs';
 import { Limiter } from './limiter';
 
 /**
@@ -33,6 +34,13 @@ export interface CopyGraphOptions {
    * stream in every blob's path, so callers that draw no byte counts (plain-line logs, --quiet) turn it off.
    */
   byteProgress?: boolean;
+  /** The leaf-transfer limiter; default a new one of `concurrency` slots. A batch run shares one per host. */
+  limiter?: Limiter;
+  /**
+   * Blobs in flight across every copier of a batch run (copy/batch-blobs.ts): a blob another image is sending
+   * to the same registry is waited for and then mounted from where it landed, so its bytes move once per run.
+   */
+  runBlobs?: RunBlobs;
 }
 
 export interface CopyStats {
@@ -60,7 +68,7 @@ export class GraphCopier {
     private readonly destination: Target,
     private readonly options: CopyGraphOptions = {},
   ) {
-    this.limiter = new Limiter(options.concurrency ?? DEFAULT_COPY_CONCURRENCY);
+    this.limiter = options.limiter ?? new Limiter(options.concurrency ?? DEFAULT_COPY_CONCURRENCY);
   }
 
   /** Copies `desc` and everything below it; `omitted` children of `desc` (a sparse index) are left out. */
@@ -91,7 +99,7 @@ export class GraphCopier {
     } else if (await this.destination.exists(desc, { signal })) {
       via = 'exists';
     } else {
-      via = await this.limiter.run(() => this.copyBlob(desc));
+      via = await this.transferBlob(desc);
     }
     if (via === 'mounted' || via === 'exists') {
       this.stats[via === 'mounted' ? 'blobsMounted' : 'blobsSkipped']++;
@@ -123,11 +131,36 @@ export class GraphCopier {
   }
 
   /**
+   * One blob through the limiter. In a batch run the first copier to claim a digest for a registry sends it;
+   * the others wait (outside the limiter, so a waiter never holds a slot its owner needs) and mount it from
+   * the repository it landed in: HEAD + POST instead of a second upload.
+   */
+  private async transferBlob(desc: Descriptor): Promise<PushVia> {
+    const registry = canPushFrom(this.destination) ? this.destination.registry : undefined;
+    const claim = registry === undefined ? undefined : this.options.runBlobs?.claim(registry, desc.digest);
+    if (claim?.kind === 'wait') {
+      const landed = await claim.landed;
+      const own = blobOriginOf(this.destination);
+      // Another tag of this very repository sent it: it is here now (the HEAD before it was answered earlier).
+      if (landed && own && landed.registry === own.registry && landed.repository === own.repository)
+        return 'exists';
+      return this.limiter.run(() => this.copyBlob(desc, landed));
+    }
+    try {
+      const via = await this.limiter.run(() => this.copyBlob(desc));
+      claim?.settle(blobOriginOf(this.destination));
+      return via;
+    } catch (err) {
+      claim?.settle(undefined);
+      throw err;
+    }
+  }
+  /**
    * Streams one blob. A destination that takes a re-openable source (a registry) gets one, so a failed upload
    * is retried with the blob fetched again, and the source's repository to mount from when both ends are on
    * the same registry (budget: a mounted blob costs HEAD + POST, a new one HEAD + POST + PUT).
    */
-  private async copyBlob(desc: Descriptor): Promise<PushVia> {
+  private async copyBlob(desc: Descriptor, landed?: BlobOrigin): Promise<PushVia> {
     const { signal } = this.options;
     this.emit({ type: 'start', descriptor: desc });
     const open = async () => {
@@ -136,7 +169,7 @@ export class GraphCopier {
       return onEvent && byteProgress ? this.counted(desc, content) : content;
     };
     if (canPushFrom(this.destination)) {
-      const mountFrom = blobOriginOf(this.source);
+      const mountFrom = landed ?? blobOriginOf(this.source);
       return this.destination.pushFrom(desc, open, { signal, ...(mountFrom && { mountFrom }) });
     }
     await this.destination.push(desc, await open(), { signal });

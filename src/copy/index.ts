@@ -6,3 +6,4 @@ export * from './overlay-source';
 export * from './platform-selection';
 export * from './transfer';
 export * from './copy-image';
+export * from './batch';

@@ -54,7 +54,11 @@ export type ErrorCode =
   | 'TIMEOUT'
   // A remote APP/CNI/CSI source (src/build/app-sources): not found (404, no such chart or version), or not a chart.
   | 'APP_SOURCE_NOT_FOUND'
-  | 'APP_SOURCE_INVALID';
+  | 'APP_SOURCE_INVALID'
+  // A sync file (src/sync) that does not say what to copy: unknown key, bad regex or semver range, with its line.
+  | 'SYNC_CONFIG_INVALID'
+  // A sync finished with images it could not copy (each named in its report).
+  | 'SYNC_INCOMPLETE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

@@ -76,6 +76,11 @@ export const commands: AnyCommand[] = [
     () => require('./copy').copyCommand,
   ),
   lazy(
+    'sync [source] [destination]',
+    'mirror images, repositories or registries (or a skopeo sync file, -f) to a registry or directory',
+    () => require('./sync').syncCommand,
+  ),
+  lazy(
     'login <registry>',
     'check a username and password against a registry, then save them (0600 auth file)',
     () => require('./login').loginCommand,

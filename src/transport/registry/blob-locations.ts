@@ -1,9 +1,12 @@
-import { promises as fs } from 'node:fs';
+import { appendFile, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { makeDirectory, writeFileAtomic } from '../../fs/atomic-file';
 
-/** Digests remembered per file (least recently used dropped first): ~150 bytes each, so the file stays < 2 MB. */
-export const MAX_BLOB_LOCATIONS = 10_000;
+/**
+ * Digests remembered per file (least recently used dropped first): ~150 bytes each, so the file stays < 8 MB.
+ * A mirror of a few thousand images of ~10 layers each fits (issue 12); 10k did not.
+ */
+export const MAX_BLOB_LOCATIONS = 50_000;
 /** Repositories remembered per digest and registry, most recent first. */
 export const MAX_REPOSITORIES_PER_BLOB = 4;
 
@@ -38,6 +41,8 @@ export class BlobLocations {
   /** Keys changed since the last save (forgotten ones have an entry with no repositories). */
   private readonly changed = new Set<string>();
   private saving: Promise<void> | undefined;
+  /** Batch runs holding the file: `save` then only appends to the journal; the last `release` rewrites it. */
+  private holds = 0;
 
   private constructor(readonly file: string) {}
 
@@ -92,19 +97,55 @@ export class BlobLocations {
   }
 
   /**
+   * A batch run (many images, many targets) holds the cache: the file is rewritten once, at the last `release`,
+   * instead of once per image. Meanwhile each `save` appends its changes to `FILE.journal`, a few lines per
+   * image, so a run killed with SIGKILL leaves what it learnt for the rerun (which then mounts blobs the killed
+   * run uploaded instead of sending them again); `load` reads the journal over the file.
+   */
+  hold(): () => Promise<void> {
+    this.holds++;
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds === 0) await this.save();
+    };
+  }
+
+  /**
    * Writes the changes, merged over the file as it is now (another process may have saved since we read it):
    * for each changed key ours wins, everything else is kept, then the oldest entries beyond the bound go.
    * Best effort: a read-only or missing store leaves the cache in memory only.
    */
   save(): Promise<void> {
     const previous = this.saving ?? Promise.resolve();
-    const next = previous.then(() => this.write());
+    const next = previous.then(() => (this.holds > 0 ? this.journal() : this.write()));
     this.saving = next;
     return next;
   }
 
-  private async write(): Promise<void> {
+  /** Appends the changes since the last save as JSON lines (`[key, entry]`; an entry without repositories forgets). */
+  private async journal(): Promise<void> {
     if (this.changed.size === 0) return;
+    const lines = [...this.changed].map((key) => `${JSON.stringify([key, this.entries.get(key)])}\n`);
+    this.changed.clear();
+    try {
+      await makeDirectory(dirname(this.file));
+      await new Promise<void>((resolve, reject) =>
+        appendFile(journalOf(this.file), lines.join(''), { mode: 0o600 }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    } catch {
+      // A cache: losing it costs uploads, never correctness.
+    }
+  }
+
+  private async write(): Promise<void> {
+    const journal = journalOf(this.file);
+    const journalled = await fileExists(journal);
+    if (this.changed.size === 0 && !journalled) return;
     const mine = [...this.changed].map((key) => [key, this.entries.get(key)] as const);
     this.changed.clear();
     try {
@@ -117,6 +158,8 @@ export class BlobLocations {
       const shape: FileShape = { version: FORMAT_VERSION, blobs: Object.fromEntries(kept) };
       await makeDirectory(dirname(this.file));
       await writeFileAtomic(this.file, JSON.stringify(shape));
+      // Folded into the file (readEntries read it): a journal line appended since by another run is lost, a hint.
+      if (journalled) await fs.rm(journal, { force: true });
     } catch {
       // A cache: losing it costs uploads, never correctness.
     }
@@ -125,11 +168,60 @@ export class BlobLocations {
 
 const instances = new Map<string, Promise<BlobLocations>>();
 
+function journalOf(file: string): string {
+  return `${file}.journal`;
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 function keyOf(registry: string, digest: string): string {
   return `${registry} ${digest}`;
 }
 
+/** The file's entries with the journal's lines applied over them (a batch run killed before its rewrite). */
 async function readEntries(file: string): Promise<[string, Entry][]> {
+  const entries = new Map(await readFileEntries(file));
+  for (const [key, entry] of await readJournal(journalOf(file))) {
+    entries.delete(key);
+    if (entry) entries.set(key, entry);
+  }
+  return [...entries].sort((a, b) => a[1].at - b[1].at).slice(-MAX_BLOB_LOCATIONS);
+}
+
+async function readJournal(file: string): Promise<[string, Entry | undefined][]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: [string, Entry | undefined][] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const [key, value] = JSON.parse(line) as [unknown, unknown];
+      if (typeof key !== 'string') continue;
+      out.push([key, validEntry(value)]);
+    } catch {
+      // A line cut short by a kill, or an empty one: skipped.
+    }
+  }
+  return out;
+}
+
+function validEntry(value: unknown): Entry | undefined {
+  const repos = (value as Partial<Entry> | undefined)?.repos;
+  const at = (value as Partial<Entry> | undefined)?.at;
+  if (!Array.isArray(repos) || typeof at !== 'number') return undefined;
+  const valid = repos.filter((repo): repo is string => typeof repo === 'string' && repo.length > 0);
+  return valid.length > 0 ? { repos: valid.slice(0, MAX_REPOSITORIES_PER_BLOB), at } : undefined;
+}
+
+async function readFileEntries(file: string): Promise<[string, Entry][]> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -142,11 +234,8 @@ async function readEntries(file: string): Promise<[string, Entry][]> {
       return [];
     const out: [string, Entry][] = [];
     for (const [key, value] of Object.entries(parsed.blobs)) {
-      const repos = (value as Partial<Entry>)?.repos;
-      const at = (value as Partial<Entry>)?.at;
-      if (!Array.isArray(repos) || typeof at !== 'number') continue;
-      const valid = repos.filter((repo): repo is string => typeof repo === 'string' && repo.length > 0);
-      if (valid.length > 0) out.push([key, { repos: valid.slice(0, MAX_REPOSITORIES_PER_BLOB), at }]);
+      const entry = validEntry(value);
+      if (entry) out.push([key, entry]);
     }
     // Oldest first, as `record` keeps the in-memory order.
     return out.sort((a, b) => a[1].at - b[1].at).slice(-MAX_BLOB_LOCATIONS);
