@@ -51,7 +51,9 @@ export type ErrorCode =
   // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
   | 'FILE_REFUSED'
   // A registry or HTTP deadline passed (src/registry/http/timeouts.ts).
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  // A split bundle (`kimg save --split`) with a part missing, truncated or not the size its header records.
+  | 'BUNDLE_INCOMPLETE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';
