@@ -133,6 +133,16 @@ describe('kimg save bundles, kimg load them', () => {
     await runOk('skopeo', ['inspect', '--raw', `oci-archive:${joined}:${NAMES[0]}`]);
   });
 
+  it('a zstd bundle is also an oci-archive: source for kimg copy (inflated once into the scratch)', async () => {
+    const out = join(work, 'copied-from-zst');
+    await kimgOk(['copy', `oci-archive:${join(work, 'site.tar.zst')}:${NAMES[0]}`, `oci:${out}:x`], { root });
+    const index = JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as {
+      manifests: { digest: string }[];
+    };
+    expect(index.manifests[0]?.digest).toBe(images[0]?.manifestDigest);
+    expect(await readdir(join(root, '.kimg', 'scratch'))).toEqual([]);
+  });
+
   it('loads a gzipped and a zstd-compressed docker-archive written by skopeo (legacy layer names)', async () => {
     const plain = join(work, 'skopeo.docker.tar');
     await runOk('skopeo', [

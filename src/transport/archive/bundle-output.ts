@@ -79,7 +79,7 @@ export class BundleOutput {
   static async create(file: string, options: BundleOptions, adopt: AdoptTemp): Promise<BundleOutput> {
     const output = new BundleOutput(file, options, adopt);
     try {
-      await output.sink.openPart();
+      await output.sink.ensurePart();
     } catch (err) {
       await output.abort();
       throw err;
@@ -170,6 +170,7 @@ class PartSink extends Writable {
   readonly forgets: (() => void)[] = [];
   bytes = 0;
   private current: { temp: string; handle: FileHandle; size: number; hash: Hash } | undefined;
+  private opening: Promise<void> | undefined;
 
   constructor(
     readonly file: string,
@@ -185,7 +186,17 @@ class PartSink extends Writable {
     return this.splitBytes === undefined ? base : `${base}.${n === 0 ? '' : n}`;
   }
 
-  async openPart(): Promise<void> {
+  /**
+   * Opens the next part unless one is open. Once at a time: create() opens the first while the compressor may
+   * already be writing (parallel gzip emits its header at once), and two opens would truncate each other.
+   */
+  async ensurePart(): Promise<void> {
+    if (this.current) return;
+    this.opening ??= this.openPart().finally(() => (this.opening = undefined));
+    await this.opening;
+  }
+
+  private async openPart(): Promise<void> {
     const n = this.parts.length + 1;
     if (n > MAX_PARTS) {
       throw new KimgError(
@@ -206,13 +217,16 @@ class PartSink extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.closePart().then(() => callback(), callback);
+    // No new part here: the last write may have filled one exactly.
+    Promise.resolve(this.opening)
+      .then(() => this.closePart())
+      .then(() => callback(), callback);
   }
 
   private async writeChunk(chunk: Buffer): Promise<void> {
     let rest = chunk;
     while (rest.length > 0) {
-      if (!this.current) await this.openPart();
+      await this.ensurePart();
       const part = this.current as NonNullable<typeof this.current>;
       const room = this.splitBytes === undefined ? rest.length : this.splitBytes - part.size;
       const piece = rest.subarray(0, room);
@@ -244,6 +258,7 @@ class PartSink extends Writable {
   }
 
   async discard(): Promise<void> {
+    await this.opening?.catch(() => undefined);
     const open = this.current;
     this.current = undefined;
     await open?.handle.close().catch(() => undefined);
