@@ -131,7 +131,13 @@ export function readBundle(input: BundleInput, signal?: AbortSignal): { stream: 
     stream: Readable.from(bytes(), { objectMode: false, ...(signal && { signal }) }),
     check() {
       if (corrupt.length > 0) throw corruptPartsError(input, corrupt);
-      if (!finished) throw new Error(`${input.file}: the parts were not read to their end`);
+      if (!finished) {
+        throw new KimgError(
+          'ARCHIVE_INVALID',
+          `${input.file}: bytes after the end of the archive were not read, so its parts could not all be checked`,
+          'the bundle holds more than one archive or trailing data; produce it again with kimg save',
+        );
+      }
     },
   };
 }
