@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { capture, measure, rssMethod, Sample } from './lib/measure';
-import { kimgToMeasure, rmrf, requireTool } from './lib/paths';
+import { kimgToMeasure, rmrf, requireTool, which } from './lib/paths';
 import { writeRandomImage, RandomImage } from './lib/random-image';
 import { CaseResult, machineInfo, ratio, summarize, table, ToolResult, writeJson } from './lib/report';
 import { numberOption, onlyOption, sharedOptions } from './lib/options';
@@ -69,6 +69,8 @@ function parse(argv: string[]): Options | null {
 
 interface Inputs {
   ociArchive: string;
+  /** `zstd -3 -T0` of ociArchive (the bundle cases; only when the zstd CLI is installed). */
+  ociArchiveZst: string | null;
   dockerArchive: string;
   image: RandomImage;
   ociArchiveBytes: number;
@@ -88,15 +90,22 @@ async function prepareInputs(o: Options, skopeo: string): Promise<Inputs> {
   const stamp = path.join(o.workdir, 'inputs.json');
   const ociArchive = path.join(o.workdir, 'input.oci.tar');
   const dockerArchive = path.join(o.workdir, 'input.docker.tar');
-  const sizes = () => ({
-    ociArchiveBytes: fs.statSync(ociArchive).size,
-    dockerArchiveBytes: fs.statSync(dockerArchive).size,
-  });
+  const zstd = which('zstd');
+  const ociArchiveZst = zstd ? `${ociArchive}.zst` : null;
+  const sizes = async () => {
+    if (zstd && ociArchiveZst && !fs.existsSync(ociArchiveZst))
+      await capture(zstd, ['-q', '-3', '-T0', '-f', ociArchive, '-o', ociArchiveZst]);
+    return {
+      ociArchiveZst,
+      ociArchiveBytes: fs.statSync(ociArchive).size,
+      dockerArchiveBytes: fs.statSync(dockerArchive).size,
+    };
+  };
   if (!o.regen && fs.existsSync(stamp) && fs.existsSync(ociArchive) && fs.existsSync(dockerArchive)) {
     const saved = JSON.parse(fs.readFileSync(stamp, 'utf8')) as { params: unknown; image: RandomImage };
     if (JSON.stringify(saved.params) === JSON.stringify(params)) {
       console.log(`inputs: reusing ${o.workdir} (--regen to rebuild)`);
-      return { ociArchive, dockerArchive, image: saved.image, ...sizes() };
+      return { ociArchive, dockerArchive, image: saved.image, ...(await sizes()) };
     }
   }
   rmrf(o.workdir);
@@ -123,7 +132,7 @@ async function prepareInputs(o: Options, skopeo: string): Promise<Inputs> {
   rmrf(layout);
   fs.writeFileSync(stamp, JSON.stringify({ params, image }, null, 2));
   console.log(`inputs: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return { ociArchive, dockerArchive, image, ...sizes() };
+  return { ociArchive, dockerArchive, image, ...(await sizes()) };
 }
 
 /** One side of a case: what to clear before a run, the command, and an optional check of its output. */
@@ -204,6 +213,57 @@ function cases(o: Options, inp: Inputs, kimg: string | null, skopeo: string): Ca
           `docker-archive:${d('skopeo-save.docker.tar')}:${name}`,
         ],
       }),
+    },
+    ...bundleCases(o, inp, kimg, skopeo),
+  ];
+}
+
+/**
+ * Bundles for the gap (issue 11): a zstd bundle saved and loaded by kimg (one pass, no temp copy) against the
+ * peer's two steps, `skopeo copy` to an oci-archive then the zstd CLI (and back: `zstd -d`, then `skopeo copy`).
+ * Compare with the plain rows above for what compression costs. Only when the zstd CLI is installed.
+ */
+function bundleCases(o: Options, inp: Inputs, kimg: string | null, skopeo: string): Case[] {
+  const zstd = which('zstd');
+  if (!zstd || !inp.ociArchiveZst) return [];
+  const d = (...p: string[]) => path.join(o.workdir, ...p);
+  const name = o.imageName;
+  const q = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  const sh = (script: string) => ({ cmd: 'sh', args: ['-c', script] });
+  return [
+    {
+      name: 'load zstd bundle',
+      kimg: kimg
+        ? {
+            output: d('kimg-root-zst'),
+            cmd: kimg,
+            args: ['--root', d('kimg-root-zst'), 'load', '-i', inp.ociArchiveZst],
+          }
+        : null,
+      peer: {
+        output: d('skopeo-zst'),
+        ...sh(
+          `mkdir -p ${q(d('skopeo-zst'))} && zstd -q -d -f ${q(inp.ociArchiveZst)} -o ${q(d('skopeo-zst', 'in.tar'))} && ` +
+            `${q(skopeo)} ${SKOPEO_COPY.join(' ')} oci-archive:${q(d('skopeo-zst', 'in.tar'))}:${q(name)} oci:${q(d('skopeo-zst', 'oci'))}:${q(name)}`,
+        ),
+      },
+    },
+    {
+      name: 'save zstd bundle',
+      kimg: kimg
+        ? {
+            output: d('kimg-save.tar.zst'),
+            cmd: kimg,
+            args: ['--root', d('kimg-root-oci'), 'save', '-o', d('kimg-save.tar.zst'), name],
+          }
+        : null,
+      peer: {
+        output: d('skopeo-save.tar.zst'),
+        ...sh(
+          `${q(skopeo)} ${SKOPEO_COPY.join(' ')} oci:${q(d('skopeo-oci'))}:${q(name)} oci-archive:${q(d('skopeo-save.tar'))}:${q(name)} && ` +
+            `zstd -q -3 -T0 --rm -f ${q(d('skopeo-save.tar'))} -o ${q(d('skopeo-save.tar.zst'))}`,
+        ),
+      },
     },
   ];
 }

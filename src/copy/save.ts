@@ -1,4 +1,4 @@
-import type { ArchiveDestinationOptions, ArchiveFormat } from '../transport/archive';
+import type { ArchiveDestinationOptions, ArchiveFormat, WrittenBundle } from '../transport/archive';
 import { openArchiveDestination } from '../transport/archive';
 import type { ReadOnlyTarget } from '../transport/types';
 import type { CopyGraphOptions } from './copy-graph';
@@ -11,10 +11,17 @@ export interface SaveRequest {
   name?: string;
 }
 
+export interface SaveResult extends TransferResult {
+  /** The files written (the archive, or a split bundle's header and parts), with sizes and sha256. */
+  written: WrittenBundle;
+}
+
 /**
- * `kimg save`: images of the store into one archive file. The file appears only when complete (written to a
- * temporary name and renamed at commit); a failure leaves no file behind. With `openScratch` (the CLI passes the
- * store's) the temp file is recorded so an interrupted save leaves nothing `kimg prune` cannot remove.
+ * `kimg save`: images of the store into one archive file — or a bundle for the gap: compressed as a whole
+ * (`bundle.compression`) and/or split into numbered parts (`bundle.splitBytes`; transport/archive/bundle-output.ts).
+ * The file (or every part) appears only when complete (written to temporary names and renamed at commit); a
+ * failure leaves no file behind. With `openScratch` (the CLI passes the store's) the temp files are recorded so
+ * an interrupted save leaves nothing `kimg prune` cannot remove.
  */
 export async function saveArchive(
   store: ReadOnlyTarget,
@@ -22,10 +29,13 @@ export async function saveArchive(
   file: string,
   format: ArchiveFormat,
   options: CopyGraphOptions & ArchiveDestinationOptions = {},
-): Promise<TransferResult> {
-  const { openScratch, ...copyOptions } = options;
-  const destination = await openArchiveDestination(file, format, openScratch ? { openScratch } : {});
-  return transfer(
+): Promise<SaveResult> {
+  const { openScratch, bundle, ...copyOptions } = options;
+  const destination = await openArchiveDestination(file, format, {
+    ...(openScratch && { openScratch }),
+    ...(bundle && { bundle }),
+  });
+  const result = await transfer(
     store,
     destination,
     requests.map((request) => ({
@@ -34,4 +44,5 @@ export async function saveArchive(
     })),
     copyOptions,
   );
+  return { ...result, written: destination.written as WrittenBundle };
 }

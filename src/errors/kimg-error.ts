@@ -58,7 +58,9 @@ export type ErrorCode =
   // A sync file (src/sync) that does not say what to copy: unknown key, bad regex or semver range, with its line.
   | 'SYNC_CONFIG_INVALID'
   // A sync finished with images it could not copy (each named in its report).
-  | 'SYNC_INCOMPLETE';
+  | 'SYNC_INCOMPLETE'
+  // A split bundle (`kimg save --split`) with a part missing, truncated or not the size its header records.
+  | 'BUNDLE_INCOMPLETE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { DecompressStream } from 'zstd-napi';
 import { KimgError } from '../errors';
 import { inflateBound } from './inflate-bound';
 import { openScratchDir, type ScratchDirOptions } from './scratch-dir';
@@ -36,22 +37,25 @@ export interface DecompressedArchive {
 export async function decompressToTemp(
   file: string,
   options: InflateOptions = {},
+  compression: 'gzip' | 'zstd' = 'gzip',
 ): Promise<DecompressedArchive> {
   const scratch = await openScratchDir(`inflated copy of ${file}`, options);
   const path = join(scratch.dir, 'inflated.tar');
   try {
     const bound = await inflateBound(file, (await stat(file)).size, scratch.dir, options);
-    await pipeline(createReadStream(file), createGunzip(), bound.counter(), createWriteStream(path), {
+    // A zstd archive (`kimg save --compression zstd`, `tar --zstd`) is inflated the same way.
+    const inflate = compression === 'zstd' ? new DecompressStream() : createGunzip();
+    await pipeline(createReadStream(file), inflate, bound.counter(), createWriteStream(path), {
       signal: options.signal,
     });
   } catch (err) {
     await scratch.release();
-    throw inflateError(file, path, err);
+    throw inflateError(file, path, err, compression);
   }
   return { path, remove: () => scratch.release() };
 }
 
-function inflateError(file: string, path: string, err: unknown): KimgError {
+function inflateError(file: string, path: string, err: unknown, compression: string): KimgError {
   if (err instanceof KimgError) return err; // a bound, already named
   if ((err as Error).name === 'AbortError')
     return new KimgError('ABORTED', `reading ${file} was cancelled`, undefined, { cause: err });
@@ -69,7 +73,7 @@ function inflateError(file: string, path: string, err: unknown): KimgError {
   }
   return new KimgError(
     'ARCHIVE_INVALID',
-    `${file}: gzip data is corrupt or truncated (${(err as Error).message})`,
+    `${file}: ${compression} data is corrupt or truncated (${(err as Error).message})`,
     'the compressed archive is damaged; produce it again',
     { cause: err },
   );

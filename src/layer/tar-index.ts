@@ -27,21 +27,14 @@ export class TarIndex {
     readonly file: string,
     /** The plain tar actually read: `file` itself, or its decompressed temp copy. */
     readonly dataFile: string,
-    readonly compression: 'gzip' | 'none',
+    readonly compression: 'gzip' | 'zstd' | 'none',
     private readonly members: Map<string, TarEntry>,
     private readonly cleanup: (() => Promise<void>) | undefined,
   ) {}
 
   static async open(file: string, options: TarIndexOptions = {}): Promise<TarIndex> {
     const compression = await sniffFileCompression(file);
-    if (compression === 'zstd') {
-      throw new KimgError(
-        'ARCHIVE_FORMAT_UNKNOWN',
-        `${file} is a zstd-compressed file, not an oci-archive or docker-archive`,
-        'decompress it first: zstd -d',
-      );
-    }
-    const temp = compression === 'gzip' ? await decompressToTemp(file, options) : undefined;
+    const temp = compression === 'none' ? undefined : await decompressToTemp(file, options, compression);
     const dataFile = temp?.path ?? file;
     try {
       const { handle, size } = await openRegularFile(dataFile, { what: 'archive' });
@@ -57,7 +50,7 @@ export class TarIndex {
         throw new KimgError(
           'ARCHIVE_FORMAT_UNKNOWN',
           `${file} is not an oci-archive or docker-archive`,
-          'expected a tar file (optionally gzip-compressed), as written by `skopeo copy`, `docker save` or `kimg save`',
+          'expected a tar file (optionally gzip- or zstd-compressed), as written by `skopeo copy`, `docker save` or `kimg save`',
         );
       }
       throw err;
@@ -71,15 +64,7 @@ export class TarIndex {
 
   /** The member `name`, following symlinks and hard links inside the archive; undefined when absent. */
   get(name: string): TarEntry | undefined {
-    let entry = this.members.get(name);
-    for (let hops = 0; entry && (entry.type === 'symlink' || entry.type === 'link'); hops++) {
-      if (hops >= MAX_LINK_HOPS) return undefined;
-      // Hard link targets are archive-root relative (POSIX); symlinks are relative to their own directory.
-      const target =
-        entry.type === 'link' ? (entry.linkname ?? '') : resolveLinkTarget(entry.name, entry.linkname ?? '');
-      entry = target === undefined ? undefined : this.members.get(target.replace(/^(\.\/)+/, ''));
-    }
-    return entry;
+    return followLinks(this.members, name);
   }
 
   has(name: string): boolean {
@@ -100,13 +85,7 @@ export class TarIndex {
   /** Reads a small member whole (JSON metadata), refusing anything over `limit` bytes. */
   async readEntry(name: string, limit: number): Promise<Buffer> {
     const entry = this.requireFile(name);
-    if (entry.size > limit) {
-      throw new KimgError(
-        'SIZE_LIMIT',
-        `${this.file}: "${name}" is ${entry.size} bytes, over the ${limit}-byte limit`,
-        'this archive was not written by a tool kimg knows',
-      );
-    }
+    checkMemberSize(this.file, name, entry.size, limit);
     const handle = await open(this.dataFile, 'r');
     try {
       const data = Buffer.alloc(entry.size);
@@ -142,16 +121,51 @@ export class TarIndex {
   }
 
   private requireFile(name: string): TarEntry {
-    const entry = this.get(name);
-    if (!entry || entry.type !== 'file') {
-      throw new KimgError(
-        'BLOB_UNKNOWN',
-        `${this.file} has no file "${name}"`,
-        'the archive is incomplete; produce it again',
-      );
-    }
-    return entry;
+    return requireFileMember(this.file, name, this.get(name));
   }
+}
+
+/** The regular file member `entry` (looked up as `name` in `file`), or BLOB_UNKNOWN when it is absent or not a file. */
+export function requireFileMember<E extends Pick<TarEntry, 'type'>>(
+  file: string,
+  name: string,
+  entry: E | undefined,
+): E {
+  if (entry && entry.type === 'file') return entry;
+  throw new KimgError(
+    'BLOB_UNKNOWN',
+    `${file} has no file "${name}"`,
+    'the archive is incomplete; produce it again',
+  );
+}
+
+/** A member read whole into memory must stay under `limit` bytes (metadata, configs, manifests). */
+export function checkMemberSize(file: string, name: string, size: number, limit: number): void {
+  if (size <= limit) return;
+  throw new KimgError(
+    'SIZE_LIMIT',
+    `${file}: "${name}" is ${size} bytes, over the ${limit}-byte limit`,
+    'this archive was not written by a tool kimg knows',
+  );
+}
+
+/**
+ * The member `name` of an archive's members, following symlinks and hard links inside the archive (never out);
+ * undefined when absent, dangling or a loop. Shared with readers that index a tar as it streams by.
+ */
+export function followLinks<E extends Pick<TarEntry, 'name' | 'type' | 'linkname'>>(
+  members: ReadonlyMap<string, E>,
+  name: string,
+): E | undefined {
+  let entry = members.get(name);
+  for (let hops = 0; entry && (entry.type === 'symlink' || entry.type === 'link'); hops++) {
+    if (hops >= MAX_LINK_HOPS) return undefined;
+    // Hard link targets are archive-root relative (POSIX); symlinks are relative to their own directory.
+    const target =
+      entry.type === 'link' ? (entry.linkname ?? '') : resolveLinkTarget(entry.name, entry.linkname ?? '');
+    entry = target === undefined ? undefined : members.get(target.replace(/^(\.\/)+/, ''));
+  }
+  return entry;
 }
 
 /**

@@ -21,9 +21,16 @@ export class TarWriter {
   private queue: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
 
-  constructor(readonly path: string) {
+  /**
+   * Writes to `path`, or into `output` when given (a compressor or a splitter that owns its files and fsyncs
+   * them; `path` then only names the archive in messages).
+   */
+  constructor(
+    readonly path: string,
+    private readonly output?: Writable,
+  ) {
     // Readable.from adapts tar-stream's streamx stream to a Node stream so stream/promises.pipeline can manage it.
-    this.flushed = pipeline(Readable.from(this.pack), createWriteStream(path, { mode: 0o644 }));
+    this.flushed = pipeline(Readable.from(this.pack), output ?? createWriteStream(path, { mode: 0o644 }));
     this.flushed.catch((err: Error) => this.fail(err));
   }
 
@@ -87,6 +94,7 @@ export class TarWriter {
     await this.enqueue(async () => {
       this.pack.finalize();
       await this.flushed;
+      if (this.output) return;
       const handle = await open(this.path, 'r+');
       try {
         await handle.sync();

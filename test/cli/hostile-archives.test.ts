@@ -30,11 +30,12 @@ beforeAll(async () => {
   await mkdir(tmp);
   bomb = join(work, 'bomb.tar.gz');
   bombBytes = await writeGzipBomb(bomb, 2 * GiB);
-  // A store with content, loaded from a gzipped archive, so "unchanged" means something (and the store's
-  // .kimg/scratch exists, as after any gzipped load).
+  // A store with content, loaded from a gzipped archive, so "unchanged" means something. Its .kimg/scratch
+  // exists, as after any load that needed an inflated copy (a gzipped archive of blobs is streamed without one).
   const good = join(work, 'good.tar.gz');
   await writeFile(good, gzipSync(dockerArchive({ repoTags: ['example.com/good:1'] })));
   await kimgOk(['load', '-i', good], { root });
+  await mkdir(join(root, '.kimg', 'scratch'), { recursive: true });
   // An image large enough that `save` is still writing when the test signals it.
   await writeLargeLayerImage(join(work, 'big'), 'example.com/big:1', 192 * 1024 * 1024);
   await runOk('tar', ['-C', join(work, 'big'), '-cf', join(work, 'big.tar'), '.']);

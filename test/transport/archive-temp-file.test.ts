@@ -60,4 +60,36 @@ describe('archive destination temp file', () => {
     expect(pendingCleanups()).toBe(before);
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it('a split bundle: parts adopted while open and removed by abort; commit renames them and writes the list last', async () => {
+    const dir = await makeTempDir();
+    const paths = new LayoutPaths(join(dir, 'store'));
+    const file = join(dir, 'site.tar.zst');
+    const before = pendingCleanups();
+    const open = () =>
+      openArchiveDestination(file, 'oci-archive', {
+        openScratch: (purpose) => Scratch.open(paths, purpose),
+        bundle: { compression: 'zstd', splitBytes: 1024 * 1024 },
+      });
+    const aborted = await open();
+    const temp = `${file}.kimg-tmp-${process.pid}.1`;
+    expect(existsSync(temp)).toBe(true);
+    const [scratch] = await readdir(paths.scratchDir);
+    expect(await readFile(join(paths.scratchDir, scratch ?? '', 'adopted'), 'utf8')).toBe(`${temp}\n`);
+    await aborted.abort();
+    expect((await readdir(dir)).sort()).toEqual(['store']);
+    expect(pendingCleanups()).toBe(before);
+
+    const committed = await open();
+    await committed.commit();
+    expect((await readdir(dir)).sort()).toEqual(['site.tar.zst.part000', 'site.tar.zst.part001', 'store']);
+    expect(committed.written?.files.map((f) => f.file)).toEqual([`${file}.part000`, `${file}.part001`]);
+    const header = JSON.parse(await readFile(`${file}.part000`, 'utf8')) as {
+      count: number;
+      compression: string;
+    };
+    expect(header).toMatchObject({ count: 1, compression: 'zstd' });
+    expect(await readdir(paths.scratchDir)).toEqual([]);
+    expect(pendingCleanups()).toBe(before);
+  });
 });

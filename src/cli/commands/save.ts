@@ -1,14 +1,23 @@
 import type { CommandModule } from 'yargs';
 import { saveArchive, type SaveRequest } from '../../copy/save';
 import { KimgError } from '../../errors';
-import { ARCHIVE_FORMATS, type ArchiveFormat } from '../../transport/archive';
+import {
+  ARCHIVE_FORMATS,
+  chooseCompression,
+  parseCompression,
+  parseSplitSize,
+  type ArchiveFormat,
+} from '../../transport/archive';
 import { archiveWriteOptions, openStore } from '../../transport/open';
 import { createContext } from '../context';
 import type { GlobalOptions } from '../global-options';
+import { parseFlag } from '../usage-error';
 
 interface SaveArgs extends GlobalOptions {
   output: string;
   images: string[];
+  compression?: string;
+  split?: string;
 }
 
 export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
@@ -24,11 +33,26 @@ export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
         alias: 'o',
         type: 'string',
         demandOption: true,
-        describe: 'archive file to write',
+        describe: 'archive file to write (with --split: the name of the parts FILE.part000, FILE.part001…)',
+      })
+      .option('compression', {
+        type: 'string',
+        describe:
+          'compress the whole archive: zstd, gzip or none (default: told by the name, .tar.zst / .tar.gz, else none)',
+      })
+      .option('split', {
+        type: 'string',
+        describe: 'cut the archive into parts of at most SIZE (4G, 700M) and a list of parts FILE.part000',
       }),
   handler: async (argv) => {
     // `--format` is global (json output); for save it names the archive format, as in the CLI contract.
     const format = archiveFormat(argv.format);
+    const compression = chooseCompression(
+      argv.output,
+      argv.compression === undefined ? undefined : parseCompression(argv.compression),
+    );
+    const splitBytes =
+      argv.split === undefined ? undefined : parseFlag(() => parseSplitSize(argv.split as string));
     const context = createContext({ ...argv, format: undefined });
     const { output } = context;
     const store = openStore(context.storeRoot);
@@ -41,22 +65,31 @@ export const saveCommand: CommandModule<GlobalOptions, SaveArgs> = {
           return { ref: found.digest, ...(found.name !== undefined && { name: found.name }) };
         }),
       );
-      const result = await saveArchive(
-        store,
-        requests,
-        argv.output,
-        format,
-        archiveWriteOptions(context.open),
-      );
+      const result = await saveArchive(store, requests, argv.output, format, {
+        ...archiveWriteOptions(context.open),
+        bundle: { compression, ...(splitBytes !== undefined && { splitBytes }) },
+      });
+      const { files, bytes, sha256 } = result.written;
       output.result(
         {
           file: argv.output,
           format,
+          compression,
+          files,
+          bytes,
+          sha256,
           images: result.images,
           ...result.stats,
           seconds: (Date.now() - started) / 1000,
         },
-        () => (output.quiet ? '' : `Saved ${result.images.length} image(s) to ${argv.output} (${format})`),
+        () => {
+          if (output.quiet) return '';
+          const what = `${format}${compression === 'none' ? '' : `, ${compression}`}`;
+          if (splitBytes === undefined)
+            return `Saved ${result.images.length} image(s) to ${argv.output} (${what}, ${bytes} bytes)`;
+          const last = files[files.length - 1]?.file ?? '';
+          return `Saved ${result.images.length} image(s) to ${files[0]?.file ?? ''} … ${last} (${what}, ${files.length - 1} part(s), ${bytes} bytes): carry every part, load with kimg load -i ${files[0]?.file ?? ''}`;
+        },
       );
     } finally {
       await store.close();

@@ -1,5 +1,3 @@
-import { open, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { verifierFor } from '../../digest';
 import { KimgError } from '../../errors';
@@ -9,6 +7,7 @@ import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, isManifestMediaType, type Descrip
 import type { IoOptions, NamedImage, Target } from '../types';
 import { OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE, blobPath } from './layout-files';
 import { selectImage } from './select-image';
+import { BundleOutput, type BundleOptions, type WrittenBundle } from './bundle-output';
 
 /**
  * The scratch dir a destination records its temp file in (store/scratch.ts's `Scratch` has this shape): the
@@ -27,6 +26,8 @@ export interface ArchiveDestinationOptions {
    * removed on SIGINT/SIGTERM; what SIGKILL leaves stays.
    */
   openScratch?: (purpose: string) => Promise<TempFileScratch>;
+  /** Compress the whole archive and/or cut it into parts (`kimg save --compression --split`; bundle-output.ts). */
+  bundle?: BundleOptions;
 }
 
 /** Blobs small enough to keep in memory after pushing, so `tag` can read manifests and `fetch` can serve them. */
@@ -38,16 +39,18 @@ function keepLimit(desc: Descriptor): number {
 /**
  * What oci-archive and docker-archive destinations share: the archive is one tar streamed to
  * `FILE.kimg-tmp-<pid>` — `oci-layout` first, then every pushed blob as `blobs/sha256/<hex>`, verified as it is
- * written — and renamed onto FILE at commit, after the subclass's metadata files. Nothing is buffered but JSON
+ * written — and renamed onto FILE at commit, after the subclass's metadata files (compressed and split on the
+ * way when `bundle` asks: bundle-output.ts). Nothing is buffered but JSON
  * blobs, so memory does not grow with image size. A tar cannot take back a half-written member, so one failed
  * push makes the archive unusable: later calls fail and the caller aborts (transfer() always does).
  */
 export abstract class ArchiveDestination implements Target {
-  protected readonly tempFile: string;
   /** Created by start(), once the temp file is recorded. */
   private tarWriter: TarWriter | undefined;
+  private output: BundleOutput | undefined;
   private scratch: TempFileScratch | undefined;
-  private forgetTemp: (() => void) | undefined;
+  /** What commit wrote: the file or parts, sizes, sha256. */
+  written: WrittenBundle | undefined;
   private readonly pushed = new Map<string, Promise<void>>();
   private readonly completed = new Set<string>();
   /** JSON blobs by digest (manifests, configs). */
@@ -57,9 +60,7 @@ export abstract class ArchiveDestination implements Target {
   protected constructor(
     readonly file: string,
     readonly description: string,
-  ) {
-    this.tempFile = `${file}.kimg-tmp-${process.pid}`;
-  }
+  ) {}
 
   private get writer(): TarWriter {
     if (!this.tarWriter) throw new Error(`${this.description}: start() was not called`);
@@ -72,21 +73,20 @@ export abstract class ArchiveDestination implements Target {
    */
   protected async start(options: ArchiveDestinationOptions = {}): Promise<void> {
     this.scratch = await options.openScratch?.(`temp file of ${this.file}`);
+    const scratch = this.scratch;
+    const adopt = async (temp: string) => (scratch ? scratch.adopt(temp) : removeOnInterrupt(temp));
     try {
-      // Absolute: prune reads the record from another working directory.
-      const temp = resolve(this.tempFile);
-      this.forgetTemp = this.scratch ? await this.scratch.adopt(temp) : removeOnInterrupt(temp);
-      await writeFile(this.tempFile, '');
+      this.output = await BundleOutput.create(this.file, options.bundle ?? {}, adopt);
     } catch (err) {
       await this.releaseTemp();
       throw new KimgError(
         'IO_ERROR',
-        `cannot write ${this.tempFile}: ${(err as Error).message}`,
+        `cannot write ${this.file}.kimg-tmp-${process.pid}: ${(err as Error).message}`,
         'check that the directory exists and is writable',
         { cause: err },
       );
     }
-    this.tarWriter = new TarWriter(this.tempFile);
+    this.tarWriter = new TarWriter(this.file, this.output.input);
     await this.writer.addFile(OCI_LAYOUT_FILE, OCI_LAYOUT_BYTES);
     await this.writer.addDirectory('blobs');
     await this.writer.addDirectory('blobs/sha256');
@@ -161,24 +161,21 @@ export abstract class ArchiveDestination implements Target {
     await Promise.all(this.pushed.values());
     for (const { name, data } of this.metadataFiles()) await this.writer.addFile(name, data, options);
     await this.writer.finish();
-    await rename(this.tempFile, this.file);
+    this.written = await (this.output as BundleOutput).commit();
     this.state = 'committed';
     await this.releaseTemp();
-    await syncDirectory(dirname(this.file));
   }
 
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     await this.tarWriter?.destroy();
-    await rm(this.tempFile, { force: true });
+    await this.output?.abort();
     await this.releaseTemp();
   }
 
-  /** Forgets the temp file (renamed or removed) and removes the scratch dir that recorded it. */
+  /** Removes the scratch dir that recorded the temp files (renamed or removed by then). */
   private async releaseTemp(): Promise<void> {
-    this.forgetTemp?.();
-    this.forgetTemp = undefined;
     await this.scratch?.release();
   }
 
@@ -200,19 +197,5 @@ export abstract class ArchiveDestination implements Target {
         'push every blob before tagging the manifest that names it',
       );
     }
-  }
-}
-
-/** The rename is durable only once the directory entry is on disk (rename(2) + fsync of the directory). */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on directories; the data itself is already synced.
   }
 }

@@ -2,14 +2,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VerifyingStream } from '../../digest';
 import type { Descriptor } from '../../manifest';
-import type { TarIndex } from '../../layer';
+import type { ArchiveMembers } from './archive-members';
 
 /**
  * A member of the archive as a verified blob: the member's bytes (read at their offset, never extracted) through
  * a VerifyingStream, so a corrupt or swapped member fails the read with DIGEST_MISMATCH / SIZE_MISMATCH.
  */
 export function openVerified(
-  tar: TarIndex,
+  tar: ArchiveMembers,
   member: string,
   desc: Descriptor,
   description: string,

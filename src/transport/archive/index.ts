@@ -3,3 +3,8 @@ export * from './blob-stream';
 export * from './layout-files';
 export * from './open';
 export * from './select-image';
+export * from './archive-members';
+export * from './bundle-format';
+export * from './bundle-input';
+export * from './bundle-output';
+export * from './streamed-archive';

@@ -9,7 +9,7 @@ import {
   type Descriptor,
   type ImageIndex,
 } from '../../manifest';
-import type { TarIndex } from '../../layer';
+import type { ArchiveMembers } from './archive-members';
 
 /** image-spec image-layout.md: the `oci-layout` marker file; version 1.0.0 is the only one defined. */
 export const OCI_LAYOUT_FILE = 'oci-layout';
@@ -35,7 +35,7 @@ export function parseJsonFile(bytes: Buffer, what: string): unknown {
 }
 
 /** Reads and validates `oci-layout` and `index.json` of an OCI layout stored in a tar. */
-export async function readLayoutIndex(tar: TarIndex): Promise<ImageIndex> {
+export async function readLayoutIndex(tar: ArchiveMembers): Promise<ImageIndex> {
   if (!tar.has(OCI_LAYOUT_FILE)) {
     throw new KimgError(
       'ARCHIVE_INVALID',

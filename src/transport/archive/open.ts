@@ -5,8 +5,9 @@ import { MANIFEST_JSON_FILE } from '../docker-archive/manifest-json';
 import { DockerArchiveSource } from '../docker-archive/source';
 import { OciArchiveDestination } from '../oci-archive/destination';
 import { OciArchiveSource } from '../oci-archive/source';
-import type { ReadOnlyTarget, Target } from '../types';
-import type { ArchiveDestinationOptions } from './archive-destination';
+import type { ReadOnlyTarget } from '../types';
+import type { ArchiveDestination, ArchiveDestinationOptions } from './archive-destination';
+import type { ArchiveMembers } from './archive-members';
 import { OCI_LAYOUT_FILE } from './layout-files';
 
 /** How an archive source reads a gzipped file: where it inflates it and within which bound (layer/). */
@@ -23,14 +24,21 @@ export async function openArchiveSource(
   file: string,
   options: ArchiveReadOptions = {},
 ): Promise<{ format: ArchiveFormat; source: ReadOnlyTarget }> {
-  const tar = await TarIndex.open(file, options);
-  if (tar.has(MANIFEST_JSON_FILE))
-    return { format: 'docker-archive', source: await DockerArchiveSource.fromTar(tar) };
-  if (tar.has(OCI_LAYOUT_FILE)) return { format: 'oci-archive', source: await OciArchiveSource.fromTar(tar) };
-  await tar.close();
+  return archiveSourceOf(await TarIndex.open(file, options));
+}
+
+/** The archive source for `members` (taking ownership of them), its format told by content as above. */
+export async function archiveSourceOf(
+  members: ArchiveMembers,
+): Promise<{ format: ArchiveFormat; source: ReadOnlyTarget }> {
+  if (members.has(MANIFEST_JSON_FILE))
+    return { format: 'docker-archive', source: await DockerArchiveSource.fromTar(members) };
+  if (members.has(OCI_LAYOUT_FILE))
+    return { format: 'oci-archive', source: await OciArchiveSource.fromTar(members) };
+  await members.close();
   throw new KimgError(
     'ARCHIVE_FORMAT_UNKNOWN',
-    `${file} is not an oci-archive or docker-archive`,
+    `${members.file} is not an oci-archive or docker-archive`,
     'it is a tar file, but holds neither manifest.json (docker save) nor oci-layout (OCI image layout)',
   );
 }
@@ -39,7 +47,7 @@ export async function openArchiveDestination(
   file: string,
   format: ArchiveFormat,
   options: ArchiveDestinationOptions = {},
-): Promise<Target> {
+): Promise<ArchiveDestination> {
   return format === 'docker-archive'
     ? DockerArchiveDestination.create(file, options)
     : OciArchiveDestination.create(file, options);

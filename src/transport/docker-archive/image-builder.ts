@@ -1,6 +1,6 @@
 import { digestOf } from '../../digest';
 import { KimgError } from '../../errors';
-import type { TarIndex } from '../../layer';
+import type { ArchiveMembers } from '../archive/archive-members';
 import { MAX_CONFIG_BYTES, MediaType, parseImageConfig, type Descriptor } from '../../manifest';
 import { canonicalJson } from '../../manifest/canonical-json';
 import { describeMember, type MemberBlob } from './layer-member';
@@ -25,7 +25,7 @@ const HEX_NAME = /(?:^|\/)([a-f0-9]{64})(?:\.json)?$/;
  * yields the same manifest digest.
  */
 export async function buildImage(
-  tar: TarIndex,
+  tar: ArchiveMembers,
   item: DockerManifestItem,
   stored: () => Promise<StoredManifest[]>,
   describe: (path: string, diffId: string | undefined) => Promise<MemberBlob> = (path, diffId) =>

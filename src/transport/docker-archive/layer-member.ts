@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isDigest } from '../../digest';
 import { KimgError } from '../../errors';
-import { sniffCompression, SNIFF_BYTES, type TarIndex } from '../../layer';
+import { sniffCompression, SNIFF_BYTES } from '../../layer';
+import type { ArchiveMembers } from '../archive/archive-members';
 import { MediaType } from '../../manifest';
 
 /** A layer (or other blob) member of a docker save archive, described as a blob. */
@@ -26,7 +27,11 @@ const BLOB_MEMBER = /^blobs\/(sha256|sha512)\/([a-f0-9]{64}|[a-f0-9]{128})$/;
  * goes through a VerifyingStream, and a layer whose bytes do not match fails there with DIGEST_MISMATCH naming
  * the member. Only a compressed legacy member, whose digest nothing records, is hashed here.
  */
-export async function describeMember(tar: TarIndex, path: string, diffId?: string): Promise<MemberBlob> {
+export async function describeMember(
+  tar: ArchiveMembers,
+  path: string,
+  diffId?: string,
+): Promise<MemberBlob> {
   const entry = tar.get(path);
   if (!entry || entry.type !== 'file') {
     throw new KimgError(

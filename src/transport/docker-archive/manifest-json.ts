@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { KimgError } from '../../errors';
 import { defineLazyExports, zod } from '../../lazy/lazy';
 import { descriptorSchema, MAX_METADATA_BYTES } from '../../manifest';
-import type { TarIndex } from '../../layer';
+import type { ArchiveMembers } from '../archive/archive-members';
 import { parseJsonFile } from '../archive/layout-files';
 
 /**
@@ -31,7 +31,7 @@ export declare const dockerManifestItemSchema: ReturnType<typeof buildSchemas>['
 defineLazyExports(exports, ['dockerManifestItemSchema'], buildSchemas);
 export type DockerManifestItem = z.infer<typeof dockerManifestItemSchema>;
 
-export async function readManifestJson(tar: TarIndex): Promise<DockerManifestItem[]> {
+export async function readManifestJson(tar: ArchiveMembers): Promise<DockerManifestItem[]> {
   if (!tar.has(MANIFEST_JSON_FILE)) {
     throw new KimgError(
       'ARCHIVE_INVALID',

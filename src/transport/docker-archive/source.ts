@@ -3,6 +3,7 @@ import { KimgError } from '../../errors';
 import { TarIndex, type TarIndexOptions } from '../../layer';
 import type { Descriptor } from '../../manifest';
 import { normalizeName } from '../../reference';
+import type { ArchiveMembers } from '../archive/archive-members';
 import { openVerified } from '../archive/blob-stream';
 import { blobPath } from '../archive/layout-files';
 import { parseSourceIndex, selectImage } from '../archive/select-image';
@@ -26,7 +27,7 @@ export class DockerArchiveSource implements ReadOnlyTarget {
   private storedManifests: Promise<StoredManifest[]> | undefined;
 
   private constructor(
-    private readonly tar: TarIndex,
+    private readonly tar: ArchiveMembers,
     private readonly items: DockerManifestItem[],
   ) {
     this.description = `docker-archive:${tar.file}`;
@@ -37,7 +38,7 @@ export class DockerArchiveSource implements ReadOnlyTarget {
   }
 
   /** Takes ownership of `tar`. */
-  static async fromTar(tar: TarIndex): Promise<DockerArchiveSource> {
+  static async fromTar(tar: ArchiveMembers): Promise<DockerArchiveSource> {
     try {
       return new DockerArchiveSource(tar, await readManifestJson(tar));
     } catch (err) {

@@ -1,5 +1,5 @@
 import { digestOf } from '../../digest';
-import type { TarIndex } from '../../layer';
+import type { ArchiveMembers } from '../archive/archive-members';
 import {
   imageIndexSchema,
   isIndexMediaType,
@@ -24,7 +24,7 @@ export interface StoredManifest {
  * entry we serve it instead of synthesizing. Unreadable or inconsistent entries are skipped, not fatal: the
  * archive is still a valid docker-archive without them.
  */
-export async function readStoredManifests(tar: TarIndex): Promise<StoredManifest[]> {
+export async function readStoredManifests(tar: ArchiveMembers): Promise<StoredManifest[]> {
   if (!tar.has(OCI_INDEX_FILE)) return [];
   const found: StoredManifest[] = [];
   const visit = async (descriptors: Descriptor[], depth: number): Promise<void> => {

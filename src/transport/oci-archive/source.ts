@@ -7,6 +7,7 @@ import {
   type Descriptor,
   type ImageIndex,
 } from '../../manifest';
+import type { ArchiveMembers } from '../archive/archive-members';
 import { openVerified } from '../archive/blob-stream';
 import { blobPath, readLayoutIndex } from '../archive/layout-files';
 import { parseSourceIndex, selectImage } from '../archive/select-image';
@@ -20,7 +21,7 @@ export class OciArchiveSource implements ReadOnlyTarget {
   readonly description: string;
 
   private constructor(
-    private readonly tar: TarIndex,
+    private readonly tar: ArchiveMembers,
     private readonly index: ImageIndex,
   ) {
     this.description = `oci-archive:${tar.file}`;
@@ -31,7 +32,7 @@ export class OciArchiveSource implements ReadOnlyTarget {
   }
 
   /** Takes ownership of `tar` (closed with the source, also when reading the layout fails). */
-  static async fromTar(tar: TarIndex): Promise<OciArchiveSource> {
+  static async fromTar(tar: ArchiveMembers): Promise<OciArchiveSource> {
     try {
       return new OciArchiveSource(tar, await readLayoutIndex(tar));
     } catch (err) {
