@@ -2,12 +2,18 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { Duplex, PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CompressStream } from 'zstd-napi';
 import { KimgError } from '../../errors';
 import { fsyncDir } from '../../fs';
-import { compressorStages, DEFAULT_ZSTD_LEVEL, DeflatePool } from '../../layer';
+import {
+  COMPRESSION_BLOCK_SIZE,
+  compressBlocks,
+  DEFAULT_ZSTD_LEVEL,
+  DeflatePool,
+  fixedBlocks,
+} from '../../layer';
 import {
   dataPartName,
   encodeHeader,
@@ -154,7 +160,11 @@ function stagesFor(compression: BundleCompression, pool: DeflatePool | undefined
     ];
   }
   // gzip: the layers' pigz-style parallel deflate (layer/parallel-gzip.ts), one gzip member.
-  return compressorStages(compression, pool ? { pool } : {});
+  return [
+    Duplex.from((source: AsyncIterable<Uint8Array>) =>
+      compressBlocks('gzip', fixedBlocks(source, COMPRESSION_BLOCK_SIZE), pool ? { pool } : {}),
+    ),
+  ];
 }
 
 interface ClosedPart {
