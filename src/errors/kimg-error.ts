@@ -51,7 +51,9 @@ export type ErrorCode =
   // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
   | 'FILE_REFUSED'
   // A registry or HTTP deadline passed (src/registry/http/timeouts.ts).
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  // A .tmpl file install renders (src/template): a syntax error, an unsupported function, a failed execution.
+  | 'TEMPLATE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';
