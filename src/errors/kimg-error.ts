@@ -60,7 +60,9 @@ export type ErrorCode =
   // A sync finished with images it could not copy (each named in its report).
   | 'SYNC_INCOMPLETE'
   // A split bundle (`kimg save --split`) with a part missing, truncated or not the size its header records.
-  | 'BUNDLE_INCOMPLETE';
+  | 'BUNDLE_INCOMPLETE'
+  // A .tmpl file install renders (src/template): a syntax error, an unsupported function, a failed execution.
+  | 'TEMPLATE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';
