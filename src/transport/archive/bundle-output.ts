@@ -159,6 +159,7 @@ function stagesFor(compression: BundleCompression, pool: DeflatePool | undefined
       }) as unknown as Duplex,
     ];
   }
+  if (compression === 'none') return [];
   // gzip: the layers' pigz-style parallel deflate (layer/parallel-gzip.ts), one gzip member.
   return [
     Duplex.from((source: AsyncIterable<Uint8Array>) =>
