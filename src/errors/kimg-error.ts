@@ -51,7 +51,12 @@ export type ErrorCode =
   // A local file or folder that is not what it claims to be (src/fs): a device, FIFO, socket, or a symlink leaving its layout.
   | 'FILE_REFUSED'
   // A registry or HTTP deadline passed (src/registry/http/timeouts.ts).
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  // kimg install (src/install): an app's Kubernetes range the rootfs does not meet; a hook or app command that failed.
+  | 'INSTALL_INCOMPATIBLE'
+  | 'HOOK_FAILED'
+  // Not enough free space for what an install would unpack (the numbers are in the message).
+  | 'NO_SPACE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';
