@@ -146,7 +146,15 @@ export async function installCluster(
     await writeClusterState(paths.stateFile, state);
     const save = () => writeClusterState(paths.stateFile, state);
 
-    await unpackAll(plan, state, { store, options, event, save, force: options.force === true });
+    try {
+      await unpackAll(plan, state, { store, options, event, save, force: options.force === true });
+    } catch (err) {
+      // A refused layer leaves what it had written inside the target; the state says where install stopped.
+      state.status = 'failed';
+      state.failedStep = 'unpack';
+      await save();
+      throw err;
+    }
 
     const ran: string[] = [];
     const skipped: string[] = [];
