@@ -31,6 +31,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'kimg build embedding 10 images (~300 MiB) vs skopeo copy loop + buildah bud; template-only rebuild',
     load: () => import('./embed'),
   },
+  install: {
+    describe:
+      'kimg install: unpack a ~256 MiB rootfs vs umoci unpack; load + install of a 10-image bundle vs a sealos-style flow (time, peak disk)',
+    load: () => import('./install'),
+  },
   copy: {
     describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
     load: () => import('./copy'),
