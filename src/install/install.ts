@@ -4,11 +4,11 @@ import { ClusterLabels } from '../cluster';
 import { KimgError } from '../errors';
 import type { Platform } from '../manifest';
 import { LayoutPaths } from '../store';
-import { openLocalStore } from '../transport/local';
+import { openLocalStore, type LocalStore } from '../transport/local';
 import type { OpenContext } from '../transport/open';
 import type { UnpackLimits } from '../unpack';
 import { resolveClusterImage, type ClusterImage } from './cluster-image';
-import { locateCluster, recordClusterEntry } from './cluster-target';
+import { locateCluster, recordClusterEntry, type ClusterLocation } from './cluster-target';
 import { checkFreeSpace, unpackedSize } from './disk-space';
 import { checkCompatibility, orderImages, rootfsVersion } from './install-order';
 import { planInstall, type InstallPlan, type PlannedStep } from './install-plan';
@@ -146,78 +146,102 @@ export async function installCluster(
     await writeClusterState(paths.stateFile, state);
     const save = () => writeClusterState(paths.stateFile, state);
 
+    const at = { step: 'unpack' };
     try {
-      await unpackAll(plan, state, { store, options, event, save, force: options.force === true });
+      return await runInstall(plan, state, { location, store, options, event, save, at });
     } catch (err) {
-      // A refused layer leaves what it had written inside the target; the state says where install stopped.
-      state.status = 'failed';
-      state.failedStep = 'unpack';
-      await save();
+      // Where install stopped is in the state for `ps` and the next run (a failed step already recorded itself).
+      if (state.status !== 'failed') {
+        state.status = 'failed';
+        state.failedStep = at.step;
+        await save();
+      }
       throw err;
     }
-
-    const ran: string[] = [];
-    const skipped: string[] = [];
-    for (const step of plan.steps) {
-      if (step.kind === 'registry') {
-        if (
-          !options.force &&
-          state.registry &&
-          (await registryServiceAlive(state.registry.pid)) &&
-          sameImages(state.registry.images, plan.registry?.images)
-        ) {
-          skipped.push(step.name);
-          event(`skip ${step.name}: serving at ${state.registry.url} (pid ${state.registry.pid})`);
-          continue;
-        }
-        if (state.registry) await stopRegistryService(state.registry.pid);
-        const registry = plan.registry;
-        if (!registry) continue;
-        event(`run ${step.name}: ${step.command}`);
-        state.registry = await startRegistryService(paths, {
-          storeRoot: options.storeRoot,
-          images: registry.images,
-          host: registry.host,
-          port: registry.port,
-        });
-        ran.push(step.name);
-        event(`registry serving at ${state.registry.url} (pid ${state.registry.pid})`);
-        await save();
-        continue;
-      }
-      if (!options.force && succeeded(state.steps, step)) {
-        skipped.push(step.name);
-        event(`skip ${step.name}: done by an earlier install`);
-        continue;
-      }
-      event(`run ${step.name}: ${step.command}`);
-      const record = await runStep(withRegistryEnv(step, state), {
-        log: paths.log(step.name),
-        target: paths.target,
-        ...(options.onLine && { onLine: options.onLine }),
-        ...(options.signal && { signal: options.signal }),
-      });
-      replaceStep(state.steps, record);
-      ran.push(step.name);
-      if (record.exitCode !== 0) {
-        state.status = 'failed';
-        state.failedStep = step.name;
-        await save();
-        throw new KimgError(
-          'HOOK_FAILED',
-          `install of cluster ${location.name} stopped at ${step.name}: \`${step.command}\` exited ${record.exitCode} (log: ${join(paths.target, record.log)})`,
-          'fix the cause and run the same kimg install again: it continues from this step',
-        );
-      }
-      await save();
-    }
-    state.status = 'installed';
-    delete state.failedStep;
-    await save();
-    return { plan, state, ran, skipped };
   } finally {
     await store.close();
   }
+}
+
+interface RunContext {
+  location: ClusterLocation;
+  store: LocalStore;
+  options: InstallOptions;
+  event: (message: string) => void;
+  save: () => Promise<void>;
+  /** The unit of work under way (`unpack` or a step's name): where a failure stopped. */
+  at: { step: string };
+}
+
+/** The changes, once every check passed: unpack, then each step in order, the state saved after each. */
+async function runInstall(
+  plan: InstallPlan,
+  state: ClusterState,
+  context: RunContext,
+): Promise<InstallResult> {
+  const { location, options, event, save } = context;
+  const { paths } = location;
+  await unpackAll(plan, state, { ...context, force: options.force === true });
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  for (const step of plan.steps) {
+    context.at.step = step.name;
+    if (step.kind === 'registry') {
+      if (
+        !options.force &&
+        state.registry &&
+        (await registryServiceAlive(state.registry.pid)) &&
+        sameImages(state.registry.images, plan.registry?.images)
+      ) {
+        skipped.push(step.name);
+        event(`skip ${step.name}: serving at ${state.registry.url} (pid ${state.registry.pid})`);
+        continue;
+      }
+      if (state.registry) await stopRegistryService(state.registry.pid);
+      const registry = plan.registry;
+      if (!registry) continue;
+      event(`run ${step.name}: ${step.command}`);
+      state.registry = await startRegistryService(paths, {
+        storeRoot: options.storeRoot,
+        images: registry.images,
+        host: registry.host,
+        port: registry.port,
+      });
+      ran.push(step.name);
+      event(`registry serving at ${state.registry.url} (pid ${state.registry.pid})`);
+      await save();
+      continue;
+    }
+    if (!options.force && succeeded(state.steps, step)) {
+      skipped.push(step.name);
+      event(`skip ${step.name}: done by an earlier install`);
+      continue;
+    }
+    event(`run ${step.name}: ${step.command}`);
+    const record = await runStep(withRegistryEnv(step, state), {
+      log: paths.log(step.name),
+      target: paths.target,
+      ...(options.onLine && { onLine: options.onLine }),
+      ...(options.signal && { signal: options.signal }),
+    });
+    replaceStep(state.steps, record);
+    ran.push(step.name);
+    if (record.exitCode !== 0) {
+      state.status = 'failed';
+      state.failedStep = step.name;
+      await save();
+      throw new KimgError(
+        'HOOK_FAILED',
+        `install of cluster ${location.name} stopped at ${step.name}: \`${step.command}\` exited ${record.exitCode} (log: ${join(paths.target, record.log)})`,
+        'fix the cause and run the same kimg install again: it continues from this step',
+      );
+    }
+    await save();
+  }
+  state.status = 'installed';
+  delete state.failedStep;
+  await save();
+  return { plan, state, ran, skipped };
 }
 
 async function unpackAll(

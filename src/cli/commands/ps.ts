@@ -10,7 +10,12 @@ export const psCommand: CommandModule<GlobalOptions, GlobalOptions> = {
     const { output, storeRoot } = createContext(argv);
     const clusters = await listClusters(storeRoot ?? defaultStoreRoot());
     output.result(
-      clusters.map(({ state, registryRunning }) => ({ ...state, registryRunning })),
+      // Without the env records: image ENV and --env may hold secrets (they stay in the 0600 state file).
+      clusters.map(({ state: { env: _env, clean, ...state }, registryRunning }) => ({
+        ...state,
+        clean: clean.map((hook) => ({ name: hook.name, command: hook.command })),
+        registryRunning,
+      })),
       () =>
         formatTable(
           ['CLUSTER', 'STATUS', 'IMAGES', 'STEPS', 'REGISTRY', 'TARGET'],
