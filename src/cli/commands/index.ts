@@ -103,9 +103,13 @@ export const commands: AnyCommand[] = [
   ),
   lazy(
     'uninstall',
-    'run a cluster\'s clean hooks in reverse, stop its registry, remove what install unpacked',
+    "run a cluster's clean hooks in reverse, stop its registry, remove what install unpacked",
     () => require('./uninstall').uninstallCommand,
   ),
-  lazy('ps', 'list the clusters installed on this host: images, steps, registry', () => require('./ps').psCommand),
+  lazy(
+    'ps',
+    'list the clusters installed on this host: images, steps, registry',
+    () => require('./ps').psCommand,
+  ),
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
