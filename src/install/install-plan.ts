@@ -39,6 +39,8 @@ export interface PlannedImage {
   done: boolean;
   /** registry/ stays in the store (served), never unpacked. */
   servesRegistry: boolean;
+  /** The env its templates are rendered with: its steps' env (kimg's own environment aside). */
+  env: Record<string, string>;
 }
 
 export interface PlannedStep {
@@ -104,7 +106,11 @@ export function planInstall(options: {
   const images: PlannedImage[] = ordered.map((image) => {
     const path = image.type === 'application' ? join('apps', image.folder) : 'rootfs';
     const servesRegistry = serve && embedsRegistry(image);
-    return { image, path, servesRegistry, done: options.unpacked(image, path) };
+    const env =
+      image.type === 'application'
+        ? { ...image.env, ...registryEnv, ...userEnv }
+        : { ...rootEnv, ...image.env, ...registryEnv, ...userEnv };
+    return { image, path, servesRegistry, env, done: options.unpacked(image, path) };
   });
   const steps: PlannedStep[] = [];
   if (ordered.includes(rootfs)) {
@@ -132,7 +138,7 @@ export function planInstall(options: {
     }
   }
   for (const planned of images)
-    steps.push(...imageCommands(planned, paths, { ...registryEnv, ...userEnv }, rootEnv));
+    steps.push(...imageCommands(planned, paths, { ...registryEnv, ...userEnv }));
   return {
     cluster: options.cluster,
     target: paths.target,
@@ -178,14 +184,10 @@ function imageCommands(
   planned: PlannedImage,
   paths: ClusterPaths,
   sharedEnv: Record<string, string>,
-  rootEnv: Record<string, string>,
 ): PlannedStep[] {
   const { image } = planned;
   const cwd = image.type === 'application' ? paths.app(image.folder) : paths.rootfs;
-  const env =
-    image.type === 'application'
-      ? { ...image.env, ...sharedEnv }
-      : { ...rootEnv, ...image.env, ...sharedEnv };
+  const { env } = planned;
   const launch = readLabelRecord(
     image.labels,
     ClusterLabels.launch,
