@@ -137,8 +137,7 @@ export function planInstall(options: {
       if (command !== undefined) clean.push({ name: hook, command, cwd: paths.scripts, env: rootEnv });
     }
   }
-  for (const planned of images)
-    steps.push(...imageCommands(planned, paths, { ...registryEnv, ...userEnv }));
+  for (const planned of images) steps.push(...imageCommands(planned, paths, { ...registryEnv, ...userEnv }));
   return {
     cluster: options.cluster,
     target: paths.target,

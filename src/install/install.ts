@@ -9,6 +9,7 @@ import type { OpenContext } from '../transport/open';
 import type { UnpackLimits } from '../unpack';
 import { resolveClusterImage, type ClusterImage } from './cluster-image';
 import { locateCluster, recordClusterEntry, type ClusterLocation } from './cluster-target';
+import { withClusterLock } from './cluster-lock';
 import { checkFreeSpace, unpackedSize } from './disk-space';
 import { checkCompatibility, orderImages, rootfsVersion } from './install-order';
 import { planInstall, type InstallPlan, type PlannedStep } from './install-plan';
@@ -129,37 +130,57 @@ export async function installCluster(
     if (options.dryRun) return { plan, ran: [], skipped: [] };
     await checkFreeSpace(paths.target, plan.diskNeeded);
 
-    await recordClusterEntry(location);
-    const state: ClusterState = {
-      version: STATE_VERSION,
-      cluster: location.name,
-      target: paths.target,
-      status: 'installing',
-      updatedAt: '',
-      images: options.force ? [] : [...(live?.images ?? [])],
-      steps: options.force ? [] : [...(live?.steps ?? [])],
-      cleanSteps: [],
-      clean: plan.clean.length > 0 || !live ? plan.clean : live.clean,
-      ...(live?.registry && { registry: live.registry }),
-      env: { ...(options.env ?? {}) },
-    };
-    await writeClusterState(paths.stateFile, state);
-    const save = () => writeClusterState(paths.stateFile, state);
-
-    const at = { step: 'unpack' };
-    try {
-      return await runInstall(plan, state, { location, store, options, event, save, at });
-    } catch (err) {
-      // Where install stopped is in the state for `ps` and the next run (a failed step already recorded itself).
-      if (state.status !== 'failed') {
-        state.status = 'failed';
-        state.failedStep = at.step;
-        await save();
-      }
-      throw err;
-    }
+    return await withClusterLock(paths, location.name, () =>
+      applyPlan(plan, { location, store, options, event }),
+    );
   } finally {
     await store.close();
+  }
+}
+
+/** Records the cluster, then unpacks and runs the steps, the state saved after each (under the cluster lock). */
+async function applyPlan(
+  plan: InstallPlan,
+  context: {
+    location: ClusterLocation;
+    store: LocalStore;
+    options: InstallOptions;
+    event: (message: string) => void;
+  },
+): Promise<InstallResult> {
+  const { location, store, options, event } = context;
+  const { paths } = location;
+  // Read again under the lock: another install may have finished since the plan was made.
+  const previous = await readClusterState(paths.stateFile);
+  const live = previous && previous.status !== 'uninstalled' ? previous : undefined;
+  await recordClusterEntry(location);
+  const state: ClusterState = {
+    version: STATE_VERSION,
+    cluster: location.name,
+    target: paths.target,
+    status: 'installing',
+    updatedAt: '',
+    images: options.force ? [] : [...(live?.images ?? [])],
+    steps: options.force ? [] : [...(live?.steps ?? [])],
+    cleanSteps: [],
+    clean: plan.clean.length > 0 || !live ? plan.clean : live.clean,
+    ...(live?.registry && { registry: live.registry }),
+    env: { ...(options.env ?? {}) },
+  };
+  await writeClusterState(paths.stateFile, state);
+  const save = () => writeClusterState(paths.stateFile, state);
+
+  const at = { step: 'unpack' };
+  try {
+    return await runInstall(plan, state, { location, store, options, event, save, at });
+  } catch (err) {
+    // Where install stopped is in the state for `ps` and the next run (a failed step already recorded itself).
+    if (state.status !== 'failed') {
+      state.status = 'failed';
+      state.failedStep = at.step;
+      await save();
+    }
+    throw err;
   }
 }
 

@@ -1,7 +1,8 @@
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KimgError } from '../errors';
-import { locateCluster } from './cluster-target';
+import { withClusterLock } from './cluster-lock';
+import { locateCluster, type ClusterLocation } from './cluster-target';
 import { readClusterState, writeClusterState, type ClusterState } from './install-state';
 import { stopRegistryService } from './registry-service';
 import { runStep } from './run-step';
@@ -41,6 +42,15 @@ export async function uninstallCluster(options: UninstallOptions): Promise<Unins
       '`kimg ps` lists the clusters of this host',
     );
   }
+  return withClusterLock(paths, location.name, () => removeCluster(location, state, options));
+}
+
+async function removeCluster(
+  location: ClusterLocation,
+  state: ClusterState,
+  options: UninstallOptions,
+): Promise<UninstallResult> {
+  const { paths } = location;
   const event = options.onEvent ?? (() => undefined);
   state.status = 'uninstalling';
   await writeClusterState(paths.stateFile, state);

@@ -191,6 +191,18 @@ describe('kimg install: steps, state and checks', () => {
     expect(await readdir(clusters)).not.toContain('later');
   });
 
+  it('a cluster another kimg works on is refused at once', async () => {
+    const target = join(await makeTempDir('kimg-target-'), 'c');
+    await mkdir(join(target, '.kimg', 'cluster.lock'), { recursive: true });
+    const result = await kimg(['install', 'toy/rootfs:v1.29.9', '--cluster', 'busy', '--target', target], {
+      root,
+      env: env(),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cluster busy is busy: another kimg install or uninstall holds');
+    expect(await hookOrder(target)).toEqual([]);
+  });
+
   it('refuses with the numbers when the target file system lacks the space', async () => {
     const dir = await makeTempDir('kimg-space-');
     const error = await checkFreeSpace(join(dir, 'not', 'yet'), 2 ** 60).catch((err: unknown) => err);
