@@ -56,7 +56,9 @@ export type ErrorCode =
   | 'INSTALL_INCOMPATIBLE'
   | 'HOOK_FAILED'
   // Not enough free space for what an install would unpack (the numbers are in the message).
-  | 'NO_SPACE';
+  | 'NO_SPACE'
+  // A .tmpl file install renders (src/template): a syntax error, an unsupported function, a failed execution.
+  | 'TEMPLATE';
 
 export class KimgError extends Error {
   override readonly name = 'KimgError';

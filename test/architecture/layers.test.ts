@@ -20,6 +20,7 @@ const LAYER_OF: Record<string, number> = {
   manifest: 1,
   reference: 1,
   cluster: 1,
+  template: 1,
   store: 2,
   registry: 2,
   layer: 2,
