@@ -21,6 +21,7 @@ import {
   type StepRecord,
 } from './install-state';
 import { registryServiceAlive, startRegistryService, stopRegistryService } from './registry-service';
+import { renderClusterTemplates } from './render-templates';
 import { runStep } from './run-step';
 import { unpackImage } from './unpack-image';
 
@@ -203,6 +204,16 @@ async function runInstall(
   const { location, options, event, save } = context;
   const { paths } = location;
   await unpackAll(plan, state, { ...context, force: options.force === true });
+  // Templates after unpacking and before the first hook (sealos renders them when it mounts the images): all are
+  // parsed and run before one is written, so a bad one stops here with file:line:col and nothing half-rendered.
+  context.at.step = 'templates';
+  const folders = new Map<string, Record<string, string>>();
+  for (const planned of plan.images) if (!folders.has(planned.path)) folders.set(planned.path, planned.env);
+  const rendered = await renderClusterTemplates(
+    paths.target,
+    [...folders].map(([path, env]) => ({ dir: join(paths.target, path), env })),
+  );
+  if (rendered.length > 0) event(`rendered ${rendered.length} template(s): ${rendered.join(', ')}`);
   const ran: string[] = [];
   const skipped: string[] = [];
   for (const step of plan.steps) {
