@@ -136,6 +136,10 @@ describe('kimg install across a network gap', () => {
       [ROOTFS, 'rootfs'],
       [APP, 'apps/app'],
     ]);
+    // The mirror entry containerd used was rendered from the rootfs' etc/hosts.toml.tmpl with the served address.
+    expect(await readFile(join(target, 'rootfs', 'etc', 'hosts.toml'), 'utf8')).toContain(
+      `[host."${report.servedRegistry.url}"]`,
+    );
     // registry/ was served from the store, never unpacked.
     await expect(
       readFile(join(target, 'apps', 'app', 'registry', 'docker', 'registry', 'v2')),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # init-cri: start containerd with its own root, state and socket below the target, and a hosts.toml per
-# registry host (containerd's certs.d format) that sends pulls to the registry kimg serves
-# ($registryDomain:$registryPort), so images are pulled by their original names with no rewriting.
+# registry host (containerd's certs.d format, its mirror entry rendered from etc/hosts.toml.tmpl) that sends
+# pulls to the registry kimg serves, so images are pulled by their original names with no rewriting.
 set -euo pipefail
 . ./lib.sh
 mkdir -p "$CRI_DIR/root" "$CRI_DIR/state" "$CRI_DIR/certs.d"
@@ -9,12 +9,8 @@ mkdir -p "$CRI_DIR/root" "$CRI_DIR/state" "$CRI_DIR/certs.d"
 [ -n "${registryDomain:-}" ] || MIRROR_HOSTS=""
 for host in ${MIRROR_HOSTS:-}; do
   mkdir -p "$CRI_DIR/certs.d/$host"
-  cat >"$CRI_DIR/certs.d/$host/hosts.toml" <<TOML
-server = "https://$host"
-
-[host."http://${registryDomain}:${registryPort}"]
-  capabilities = ["pull", "resolve"]
-TOML
+  # ../etc/hosts.toml is rendered by kimg install from ../etc/hosts.toml.tmpl (registryDomain, registryPort).
+  { echo "server = \"https://$host\""; echo; cat ../etc/hosts.toml; } >"$CRI_DIR/certs.d/$host/hosts.toml"
 done
 cat >"$CRI_DIR/config.toml" <<TOML
 version = 2
