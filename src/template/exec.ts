@@ -15,7 +15,7 @@ import {
   type NumberNode,
   type PipeNode,
 } from './nodes';
-import { GoMap, goTypeName, isTrue, type GoValue } from './values';
+import { GoMap, goTypeName, isTrue, ValueLimitError, type GoValue } from './values';
 
 /** An execution error at an offset of the template text (`index.ts` adds NAME:LINE:COL). */
 export class ExecFault extends Error {
@@ -70,14 +70,28 @@ export class Executor implements CallContext {
 
   reserve(chars: number): void {
     if (this.outLength + chars > this.limits.maxOutput) {
-      this.fail(`output exceeds ${this.limits.maxOutput} characters (KIMG_TEMPLATE_MAX_OUTPUT)`);
+      this.fail(`output exceeds ${this.limits.maxOutput} characters`);
     }
   }
 
   step(count: number): void {
     this.steps += count;
     if (this.steps > this.limits.maxSteps)
-      this.fail(`template takes more than ${this.limits.maxSteps} steps (KIMG_TEMPLATE_MAX_STEPS)`);
+      this.fail(`template takes more than ${this.limits.maxSteps} steps`);
+  }
+
+  /**
+   * Values a function builds count against the bounds, so doubling a string or list through a variable in a loop
+   * (`$s = print $s $s`) stops at the output bound instead of filling memory.
+   */
+  private checkResult(result: GoValue): void {
+    if (typeof result === 'string' && result.length > this.limits.maxOutput) {
+      this.fail(
+        `a value of ${result.length} characters exceeds the output bound of ${this.limits.maxOutput}`,
+      );
+    }
+    if (Array.isArray(result)) this.step(result.length);
+    else if (result instanceof GoMap) this.step(result.size);
   }
 
   private fail(message: string): never {
@@ -95,6 +109,15 @@ export class Executor implements CallContext {
     this.outLength += text.length;
   }
 
+  private printable(value: GoValue): string {
+    try {
+      return formatValue(value, 'v', NO_FLAGS);
+    } catch (err) {
+      if (err instanceof ValueLimitError) this.fail(err.message);
+      throw err;
+    }
+  }
+
   private walkList(dot: GoValue, list: ListNode): void {
     for (const node of list.nodes) this.walk(dot, node);
   }
@@ -109,7 +132,7 @@ export class Executor implements CallContext {
         const value = this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) {
           this.mark(node.pos, pipeContext(node.pipe));
-          this.write(value === undefined ? '<no value>' : formatValue(value, 'v', NO_FLAGS));
+          this.write(value === undefined ? '<no value>' : this.printable(value));
         }
         return;
       }
@@ -369,15 +392,17 @@ export class Executor implements CallContext {
       argv.push(this.validateType(final, type));
     }
     this.mark(pos, context);
+    let result: GoValue;
     try {
-      return fn.call(argv, this);
+      result = fn.call(argv, this);
     } catch (err) {
-      if (err instanceof FunctionError) {
-        this.mark(pos, context);
-        this.fail(`error calling ${name}: ${err.message}`);
-      }
+      this.mark(pos, context);
+      if (err instanceof FunctionError) this.fail(`error calling ${name}: ${err.message}`);
+      if (err instanceof ValueLimitError) this.fail(`error calling ${name}: ${err.message}`);
       throw err;
     }
+    this.checkResult(result);
+    return result;
   }
 
   private validateType(value: GoValue, type: ParamType): GoValue {

@@ -1,5 +1,5 @@
 import { goQuote } from './go-quote';
-import { GoMap, goTypeName, type GoValue } from './values';
+import { checkDepth, GoMap, goTypeName, type GoValue } from './values';
 
 /**
  * Go's fmt for the values templates hold: Sprint, Sprintln and Sprintf with the verbs templates use (%v %s %d
@@ -118,17 +118,21 @@ function readNumber(
 }
 
 /** One operand under one verb, padded to the width. */
-export function formatValue(value: GoValue, verb: string, flags: Flags): string {
+export function formatValue(value: GoValue, verb: string, flags: Flags, depth = 0): string {
+  checkDepth(depth);
   if (value instanceof GoMap) {
     if (verb === 'T') return pad(goTypeName(value), flags);
     const items = value
       .sortedKeys()
-      .map((k) => `${formatValue(k, verb, flags)}:${formatValue(value.entries.get(k), verb, flags)}`);
+      .map(
+        (k) =>
+          `${formatValue(k, verb, flags, depth + 1)}:${formatValue(value.entries.get(k), verb, flags, depth + 1)}`,
+      );
     return `map[${items.join(' ')}]`;
   }
   if (Array.isArray(value)) {
     if (verb === 'T') return pad(goTypeName(value), flags);
-    return `[${value.map((item) => formatValue(item, verb, flags)).join(' ')}]`;
+    return `[${value.map((item) => formatValue(item, verb, flags, depth + 1)).join(' ')}]`;
   }
   if (verb === 'T') return pad(value === undefined ? '<nil>' : goTypeName(value), flags);
   if (value === undefined) return verb === 'v' ? pad('<nil>', flags) : `%!${verb}(<nil>)`;

@@ -1,4 +1,4 @@
-import { GoMap, type GoValue } from './values';
+import { checkDepth, GoMap, type GoValue } from './values';
 
 /**
  * encoding/json as sprig's and Helm's toJson use it: map keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped
@@ -19,7 +19,8 @@ export function goJson(
 
 class UnsupportedValue extends Error {}
 
-function encode(value: GoValue, indent: string, prefix: string, escapeHtml: boolean): string {
+function encode(value: GoValue, indent: string, prefix: string, escapeHtml: boolean, depth = 0): string {
+  checkDepth(depth);
   if (value === undefined) return 'null';
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return value.toString();
@@ -38,12 +39,12 @@ function encode(value: GoValue, indent: string, prefix: string, escapeHtml: bool
       .sortedKeys()
       .map(
         (k) =>
-          `${quote(k, escapeHtml)}:${indent ? ' ' : ''}${encode(value.entries.get(k), indent, inner, escapeHtml)}`,
+          `${quote(k, escapeHtml)}:${indent ? ' ' : ''}${encode(value.entries.get(k), indent, inner, escapeHtml, depth + 1)}`,
       );
     return `{${open}${items.join(sep)}${close}}`;
   }
   if (value.length === 0) return '[]';
-  return `[${open}${value.map((item) => encode(item, indent, inner, escapeHtml)).join(sep)}${close}]`;
+  return `[${open}${value.map((item) => encode(item, indent, inner, escapeHtml, depth + 1)).join(sep)}${close}]`;
 }
 
 function quote(text: string, escapeHtml: boolean): string {

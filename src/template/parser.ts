@@ -65,8 +65,9 @@ export class Parser {
         }
         this.index = save;
       }
+      const start = this.peek();
       const node = this.textOrAction();
-      if (node === 'end' || node === 'else') this.fail(`unexpected {{${node}}}`, this.tokens[this.index - 1]);
+      if (node === 'end' || node === 'else') this.fail(`unexpected {{${node}}}`, start);
       root.nodes.push(node);
     }
     this.checkToken(this.peek());

@@ -1,6 +1,6 @@
 import { fn, FunctionError, int, str, type CallContext, type GoFunction } from './function';
-import { strslice, strval } from './sprig-strings';
-import { compareGoStrings, GoMap, isTrue, type GoValue } from './values';
+import { strval } from './sprig-strings';
+import { checkDepth, GoMap, isTrue, type GoValue } from './values';
 
 /**
  * sprig v3.2.3's defaults (defaults.go), lists and dicts (list.go, dict.go) and numbers (numeric.go). sprig's
@@ -21,10 +21,6 @@ function asList(value: GoValue, name: string): GoValue[] {
 function asMap(value: GoValue): GoMap {
   if (value instanceof GoMap) return value;
   throw new FunctionError('wrong type for value; expected map[string]interface {}');
-}
-
-function copyMap(map: GoMap): GoMap {
-  return new GoMap(new Map(map.entries), 'any');
 }
 
 /** sprig's toInt64 / toFloat64 through cast: strings parse (failing to 0), bools are 0/1, nil is 0. */
@@ -74,16 +70,19 @@ function uniq(list: GoValue[]): GoValue[] {
 }
 
 /** reflect.DeepEqual over template values. */
-export function deepEqual(a: GoValue, b: GoValue): boolean {
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+export function deepEqual(a: GoValue, b: GoValue, depth = 0): boolean {
+  checkDepth(depth);
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => deepEqual(v, b[i], depth + 1));
+  }
   if (a instanceof GoMap && b instanceof GoMap) {
     return (
       a.size === b.size &&
-      [...a.entries].every(([k, v]) => b.entries.has(k) && deepEqual(v, b.entries.get(k)))
+      [...a.entries].every(([k, v]) => b.entries.has(k) && deepEqual(v, b.entries.get(k), depth + 1))
     );
   }
-  return a === b;
+  return false;
 }
 
 export const SPRIG_DATA: ReadonlyMap<string, GoFunction> = new Map<string, GoFunction>([
@@ -253,5 +252,3 @@ function merge(dst: GoMap, srcs: GoMap[], overwrite: boolean): GoMap {
   }
   return dst;
 }
-
-export { copyMap, compareGoStrings, strslice };

@@ -69,6 +69,14 @@ export function toInt64(value: bigint): bigint {
 
 export class ValueLimitError extends Error {}
 
+/** Nesting allowed when a value is printed or encoded: a map that contains itself (`set $d "x" $d`) stops here. */
+export const MAX_VALUE_DEPTH = 100;
+
+export function checkDepth(depth: number): void {
+  if (depth > MAX_VALUE_DEPTH)
+    throw new ValueLimitError(`value nested deeper than ${MAX_VALUE_DEPTH} levels`);
+}
+
 /**
  * Data handed to a template (install's env, tests' fixtures) converted to Go values, with a depth bound: a map of
  * only strings becomes a `map[string]string`, as sealos' env is.

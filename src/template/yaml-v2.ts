@@ -1,5 +1,5 @@
 import { formatFloatG } from './format';
-import { GoMap, type GoValue } from './values';
+import { checkDepth, GoMap, type GoValue } from './values';
 
 /**
  * toYaml as sealos has it: sigs.k8s.io/yaml v1.4.0 marshals the value to JSON, reads that back with go-yaml v2
@@ -19,7 +19,8 @@ type YamlValue =
   null | boolean | { int: bigint } | { float: number } | string | YamlValue[] | Map<string, YamlValue>;
 
 /** json.Marshal then yaml.Unmarshal: ints stay ints, whole floats become ints (JSON prints 1.0 as `1`). */
-function jsonRoundTrip(value: GoValue): YamlValue {
+function jsonRoundTrip(value: GoValue, depth = 0): YamlValue {
+  checkDepth(depth);
   if (value === undefined) return null;
   if (typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'bigint') return { int: value };
@@ -34,9 +35,9 @@ function jsonRoundTrip(value: GoValue): YamlValue {
   }
   if (value instanceof GoMap) {
     const keys = [...value.entries.keys()].sort((a, b) => (keyLess(a, b) ? -1 : keyLess(b, a) ? 1 : 0));
-    return new Map(keys.map((k) => [k, jsonRoundTrip(value.entries.get(k))]));
+    return new Map(keys.map((k) => [k, jsonRoundTrip(value.entries.get(k), depth + 1)]));
   }
-  return value.map(jsonRoundTrip);
+  return value.map((item) => jsonRoundTrip(item, depth + 1));
 }
 
 /** go-yaml v2's keyList.Less for string keys: letters by code point, runs of digits by numeric value. */
