@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkFreeSpace } from '../../src/install';
-import { kimg, kimgOk, makeTempDir, removeTempDirs, treeHash } from '../harness';
+import { kimg, kimgOk, makeTempDir, removeTempDirs, startRegistry, treeHash } from '../harness';
 import { writeTree } from '../airgap/discovery/fixture-context';
 import { hookOrder, readState } from './toy-cluster';
 
@@ -189,6 +189,30 @@ describe('kimg install: steps, state and checks', () => {
     expect((await readdir(target)).sort()).toEqual(['.kimg', 'hook-order.txt']);
     expect((await readState(target)).status).toBe('uninstalled');
     expect(await readdir(clusters)).not.toContain('later');
+  });
+
+  it('a connected host installs straight from a registry (docker://), pulling into its store', async () => {
+    const registry = await startRegistry();
+    try {
+      await kimgOk(['push', 'toy/rootfs:v1.29.9', `docker://${registry.host}/toy/rootfs:v1.29.9`], { root });
+      const fresh = await makeTempDir('kimg-fresh-root-');
+      const target = join(await makeTempDir('kimg-target-'), 'c');
+      const ref = `${registry.host}/toy/rootfs:v1.29.9`;
+      const dry = await kimg(['install', `docker://${ref}`, '--target', target, '--dry-run'], {
+        root: fresh,
+        env: env(),
+      });
+      expect(dry.code).toBe(1); // --dry-run never pulls
+      const result = await kimgOk(['install', `docker://${ref}`, '--cluster', 'pulled', '--target', target], {
+        root: fresh,
+        env: env(),
+      });
+      expect(result.stderr).toContain(`kimg: pull ${ref}`);
+      expect(await hookOrder(target)).toEqual(['check', 'init']);
+      expect((await kimgOk(['images'], { root: fresh })).stdout).toContain('toy/rootfs');
+    } finally {
+      await registry.stop();
+    }
   });
 
   it('a cluster another kimg works on is refused at once', async () => {
