@@ -4,6 +4,7 @@ import type { FunctionTable, GoFunction } from './function';
 import { SPRIG_DATA } from './sprig-data';
 import { SPRIG_ENCODING } from './sprig-encoding';
 import { sprigMisc } from './sprig-misc';
+import { SPRIG_REGEX } from './sprig-regex';
 import { SPRIG_STRINGS } from './sprig-strings';
 
 /**
@@ -41,7 +42,13 @@ export interface FunctionOptions {
 /** The table execution calls into: Go's builtins, then sprig's and sealos' functions over them, as Go's Funcs does. */
 export function functionTable(options: FunctionOptions = {}): FunctionTable {
   const table = new Map<string, GoFunction>(BUILTINS);
-  for (const part of [SPRIG_STRINGS, SPRIG_DATA, SPRIG_ENCODING, sprigMisc(options.environment ?? {})]) {
+  for (const part of [
+    SPRIG_STRINGS,
+    SPRIG_DATA,
+    SPRIG_ENCODING,
+    SPRIG_REGEX,
+    sprigMisc(options.environment ?? {}),
+  ]) {
     for (const [name, fn] of part) table.set(name, fn);
   }
   return table;

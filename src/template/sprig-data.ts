@@ -115,7 +115,8 @@ export const SPRIG_DATA: ReadonlyMap<string, GoFunction> = new Map<string, GoFun
     }),
   ],
   ['hasKey', fn(['any', 'string'], ([d, k]) => asMap(d).entries.has(str(k)))],
-  ['keys', fn([], (args) => args.flatMap((d) => [...asMap(d).entries.keys()]), 'any')],
+  // Go visits map keys in random order; sorted keys give the same output on every install.
+  ['keys', fn([], (args) => args.flatMap((d) => asMap(d).sortedKeys()), 'any')],
   ['values', fn(['any'], ([d]) => [...asMap(d).entries.values()])],
   [
     'pick',

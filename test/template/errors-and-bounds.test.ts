@@ -116,6 +116,13 @@ describe('hostile templates stop at the bounds, quickly', () => {
     expect(quick(() => renderTemplate(lists, {}, 'd.tmpl')).message).toContain('steps');
   });
 
+  it('a pattern that backtracks exponentially in JavaScript runs in linear time', () => {
+    const text = `{{ regexMatch "^(a+)+$" "${'a'.repeat(5000)}b" }}`;
+    const start = Date.now();
+    expect(renderTemplate(text, {}, 're.tmpl')).toBe('false');
+    expect(Date.now() - start).toBeLessThan(5000);
+  });
+
   it('a map that contains itself is refused when printed or encoded', () => {
     const text = '{{ $d := dict }}{{ $_ := set $d "self" $d }}{{ X $d }}';
     for (const fn of ['print', 'toYaml', 'toJson']) {

@@ -150,6 +150,42 @@ const sprig: Case[] = [
   ],
 ];
 
+/** Go's regexp semantics: leftmost-first, `$1`/`${name}` expansion, empty matches after a match skipped. */
+const regex: Case[] = [
+  [
+    'regexMatch',
+    '{{regexMatch `^v[0-9]+\\.[0-9]+` "v1.27.3"}} {{regexMatch "^[a-z]+$" "abc1"}} {{regexMatch "(" "x"}}',
+    'true false false',
+  ],
+  [
+    'regexFind and regexFindAll',
+    '{{regexFind "[0-9]+" "ab123cd45"}} {{regexFindAll "[0-9]+" "a1b22c333" -1}} {{regexFindAll "[0-9]" "a1b2c3" 2}}',
+    '123 [1 22 333] [1 2]',
+  ],
+  [
+    'leftmost-first alternation and lazy repetition',
+    '{{regexFind "a|ab" "ab"}} {{regexFind "a+?" "aaa"}} {{regexFind "(?i)HELLO" "say hello"}}',
+    'a a hello',
+  ],
+  [
+    'regexReplaceAll expands groups',
+    '{{regexReplaceAll `(\\w+)@(?P<host>[a-z.]+)` "me@a.io, you@b.org" "${host}:$1"}}',
+    'a.io:me, b.org:you',
+  ],
+  [
+    'empty matches, as Go places them',
+    '{{regexReplaceAll "x*" "abc" "-"}} {{regexReplaceAllLiteral "a" "banana" "$1"}}',
+    '-a-b-c- b$1n$1n$1',
+  ],
+  ['regexSplit', '{{regexSplit `\\s*,\\s*` "a , b,c" -1}} {{regexSplit "," "a,b,c" 2}}', '[a b c] [a b,c]'],
+  ['regexQuoteMeta', '{{regexQuoteMeta "1.2+[x]"}}', '1\\.2\\+\\[x\\]'],
+  [
+    'word boundaries and classes',
+    '{{regexFindAll `\\b[[:upper:]][a-z]*\\b` "Hello big World" -1}}',
+    '[Hello World]',
+  ],
+];
+
 const yaml: Case[] = [
   [
     'quotes what YAML 1.1 would read as another type, single-quotes what cannot be plain',
@@ -195,7 +231,7 @@ const yaml: Case[] = [
 ];
 
 describe('template functions', () => {
-  for (const [name, text, expected] of [...printf, ...sprig, ...yaml]) {
+  for (const [name, text, expected] of [...printf, ...sprig, ...regex, ...yaml]) {
     it(name, () => {
       expect(render(text)).toBe(expected);
     });
