@@ -37,7 +37,16 @@ export async function openImageStorage(
     const layers: IndexedLayer[] = [];
     const roots: string[] = [];
     for (const name of images) {
-      roots.push(await indexRegistryLayers(name, store, paths, options, layers, indexes));
+      roots.push(
+        await indexRegistryLayers(
+          name,
+          store,
+          paths,
+          { ...options, several: images.length > 1 },
+          layers,
+          indexes,
+        ),
+      );
     }
     const storage = await LayeredTarStorage.open(
       `image ${shown} (${roots.join(', ')})`,
@@ -63,7 +72,7 @@ async function indexRegistryLayers(
   image: string,
   store: ReturnType<typeof openLocalStore>,
   paths: LayoutPaths,
-  options: ImageStorageOptions,
+  options: ImageStorageOptions & { several: boolean },
   layers: IndexedLayer[],
   indexes: TarIndex[],
 ): Promise<string> {
@@ -85,13 +94,15 @@ async function indexRegistryLayers(
   for (const layer of parsed.manifest.layers) {
     number++;
     const file = paths.blob(layer.digest);
-    const label = `${image} layer ${number} (${layer.digest})`;
+    const short = `layer ${number} (${layer.digest})`;
+    // Several images merged: a layer is named with its image (the served files' errors say which).
+    const label = options.several ? `${image} ${short}` : short;
     const compression = await sniffFileCompression(file);
     if (compression !== 'none') {
       if (await compressedLayerTouches(file, compression, ClusterDirs.registry)) {
         throw new KimgError(
           'UNSUPPORTED',
-          `${image}: ${label} is ${compression}-compressed and holds ${ClusterDirs.registry}/; it can only be served in place from an uncompressed layer`,
+          `${image}: ${short} is ${compression}-compressed and holds ${ClusterDirs.registry}/; it can only be served in place from an uncompressed layer`,
           `rebuild the image with \`kimg build --compression none\`, or unpack ${ClusterDirs.registry}/ and serve the folder: \`kimg registry serve DIR\``,
         );
       }
