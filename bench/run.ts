@@ -35,6 +35,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     describe: 'kimg sync vs skopeo sync (30 images sharing layers; warm no-op) and vs a skopeo copy loop (20)',
     load: () => import('./sync'),
   },
+  install: {
+    describe:
+      'kimg install: unpack a ~256 MiB rootfs vs umoci unpack; load + install of a 10-image bundle vs a sealos-style flow (time, peak disk)',
+    load: () => import('./install'),
+  },
   copy: {
     describe: 'registry→registry, registry→oci, oci→registry (~250 MB, 8 layers); 20 images sharing layers',
     load: () => import('./copy'),

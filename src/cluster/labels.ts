@@ -40,4 +40,6 @@ export const ClusterEnv = {
   registryPort: 'registryPort',
   registryData: 'registryData',
   criData: 'criData',
+  /** The rootfs image's Kubernetes version (sealos `ImageKubeVersionEnvSysKey`, types/v1beta1/cluster.go). */
+  kubeVersion: 'SEALOS_SYS_KUBE_VERSION',
 } as const;

@@ -61,6 +61,11 @@ export type ErrorCode =
   | 'SYNC_INCOMPLETE'
   // A split bundle (`kimg save --split`) with a part missing, truncated or not the size its header records.
   | 'BUNDLE_INCOMPLETE'
+  // kimg install (src/install): an app's Kubernetes range the rootfs does not meet; a hook or app command that failed.
+  | 'INSTALL_INCOMPATIBLE'
+  | 'HOOK_FAILED'
+  // Not enough free space for what an install would unpack (the numbers are in the message).
+  | 'NO_SPACE'
   // A .tmpl file install renders (src/template): a syntax error, an unsupported function, a failed execution.
   | 'TEMPLATE';
 

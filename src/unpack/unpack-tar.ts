@@ -30,7 +30,11 @@ export interface UnpackOptions {
   ownership?: Ownership;
   /** Setuid/setgid bits: 'keep' (default) or 'strip'. */
   setid?: 'keep' | 'strip';
-  // Later (install): sparse files, one more field here applied in write-entry.ts.
+  /**
+   * Members to leave out, by name components (install leaves `registry/` in the store, where it is served in
+   * place). A skipped member is still read past and counted against the caps; nothing of it is written.
+   */
+  skip?: (parts: readonly string[]) => boolean;
 }
 
 export interface UnpackResult {
@@ -61,6 +65,7 @@ export async function unpackTar(input: Readable, dir: string, options: UnpackOpt
       result.entries += 1;
       const parts = memberParts(header.name, what);
       if (parts.length === 0) continue; // the root itself: its mode and owner are the caller's
+      if (options.skip?.(parts)) continue;
       if (options.whiteouts && (await applyWhiteout(dir, parts, layer, what))) {
         parents.clear();
         continue;

@@ -101,5 +101,20 @@ export const commands: AnyCommand[] = [
     'serve a registry storage or the registry/ of a cluster image, read-only',
     () => require('./registry').registryCommand,
   ),
+  lazy(
+    'install <images..>',
+    'install cluster images on this host: unpack, serve the embedded registry, run hooks in sealos order',
+    () => require('./install').installCommand,
+  ),
+  lazy(
+    'uninstall',
+    "run a cluster's clean hooks in reverse, stop its registry, remove what install unpacked",
+    () => require('./uninstall').uninstallCommand,
+  ),
+  lazy(
+    'ps',
+    'list the clusters installed on this host: images, steps, registry',
+    () => require('./ps').psCommand,
+  ),
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
