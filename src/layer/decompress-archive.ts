@@ -2,8 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { DecompressStream } from 'zstd-napi';
+import { decompressorFor } from './decompressor';
 import { KimgError } from '../errors';
 import { inflateBound } from './inflate-bound';
 import { openScratchDir, type ScratchDirOptions } from './scratch-dir';
@@ -44,10 +43,13 @@ export async function decompressToTemp(
   try {
     const bound = await inflateBound(file, (await stat(file)).size, scratch.dir, options);
     // A zstd archive (`kimg save --compression zstd`, `tar --zstd`) is inflated the same way.
-    const inflate = compression === 'zstd' ? new DecompressStream() : createGunzip();
-    await pipeline(createReadStream(file), inflate, bound.counter(), createWriteStream(path), {
-      signal: options.signal,
-    });
+    const stages = [
+      createReadStream(file),
+      ...decompressorFor(compression),
+      bound.counter(),
+      createWriteStream(path),
+    ];
+    await pipeline(stages, { signal: options.signal });
   } catch (err) {
     await scratch.release();
     throw inflateError(file, path, err, compression);

@@ -1,5 +1,6 @@
 export * from './compression';
 export * from './decompress-archive';
+export * from './decompressor';
 export * from './entry-name';
 export * from './tar-index';
 export * from './tar-scan';

@@ -1,28 +1,8 @@
-import { pipeline, Readable, type Duplex } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { DecompressStream } from 'zstd-napi';
+import { pipeline, Readable } from 'node:stream';
 import { sniffCompression, SNIFF_BYTES, type SniffedCompression } from '../layer/compression';
+import { decompressorFor } from '../layer/decompressor';
 
-/** zlib's output chunk size for layers and archives (default 16 KiB; see decompressorFor). */
-export const GUNZIP_CHUNK_BYTES = 256 * 1024;
-
-/**
- * The one place a tar's compression is chosen: by its first bytes (layer/compression.ts), never by a media type
- * or file name, which can lie. gzip and zstd are what image layers and ADD archives use (image-spec
- * media-types.md; Dockerfile reference "ADD"); anything else is read as a plain tar.
- */
-export function decompressorFor(kind: SniffedCompression): Duplex[] {
-  switch (kind) {
-    case 'gzip':
-      // 256 KiB output chunks instead of zlib's 16 KiB: 16× fewer callbacks and file writes per layer. kimg install
-      // of a 256 MiB rootfs image (bench/install.ts): user CPU ~2.0 s → ~1.2 s.
-      return [createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES })];
-    case 'zstd':
-      return [new DecompressStream()];
-    default:
-      return [];
-  }
-}
+export { decompressorFor, GUNZIP_CHUNK_BYTES } from '../layer/decompressor';
 
 /**
  * `input` decompressed (or as it is, when it is not compressed), with the compression that was found. One

@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
-import type { Readable, Transform, Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { DecompressStream } from 'zstd-napi';
-import { normalizeEntryName } from '../../layer';
+import { decompressorFor, normalizeEntryName } from '../../layer';
 
 /**
  * Whether a compressed layer has anything under `folder` (an entry, or a whiteout of it or of a parent).
@@ -17,8 +15,11 @@ export async function compressedLayerTouches(
   folder: string,
 ): Promise<boolean> {
   const reader = extract();
-  const decompress: Transform = compression === 'gzip' ? createGunzip() : new DecompressStream();
-  const feeding = pipeline([createReadStream(file), decompress, reader as unknown as Writable]);
+  const feeding = pipeline([
+    createReadStream(file),
+    ...decompressorFor(compression),
+    reader as unknown as Writable,
+  ]);
   feeding.catch(() => undefined);
   let found = false;
   for await (const entry of reader) {
