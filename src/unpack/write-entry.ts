@@ -2,13 +2,13 @@ import { constants } from 'node:fs';
 import { chmod, lchown, link, lstat, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Header } from 'tar-stream';
 import { KimgError } from '../errors';
 import { memberParts, shown } from './member-name';
 import { parentInside } from './scoped-path';
 import type { OwnershipPolicy } from './ownership';
 import { isSpecial, makeSpecialFile } from './special-file';
+import { writeSparse } from './sparse-write';
 
 /** Created, never opened through an existing name: O_EXCL fails on any existing entry, a symlink included. */
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -71,12 +71,18 @@ export async function writeEntry(target: EntryTarget, header: Header, content: R
   if (existing) await rm(path, { recursive: true, force: true });
   switch (header.type) {
     case 'file':
-    case 'contiguous-file':
-      // Readable.from: the content is a streamx stream, whose errors (a truncated tar) node's pipeline misses.
-      await pipeline(Readable.from(content), (await open(path, CREATE_FLAGS, mode)).createWriteStream());
+    case 'contiguous-file': {
+      // Readable.from: the content is a streamx stream, whose errors (a truncated tar) a plain for-await misses.
+      const file = await open(path, CREATE_FLAGS, mode);
+      try {
+        await writeSparse(Readable.from(content), file);
+      } finally {
+        await file.close();
+      }
       await own();
       await chmod(path, mode);
       return { path };
+    }
     case 'symlink':
       await symlink(header.linkname ?? '', path);
       await own();
