@@ -1,5 +1,5 @@
-import { discoverImages, type DiscoveredImage, type DiscoveryResult } from '../airgap/discovery';
-import { resolveDigests, type ImageDigest } from '../airgap/embed';
+import type { DiscoveredImage, DiscoveryResult } from '../airgap/discovery';
+import type { ImageDigest } from '../airgap/embed';
 import type { AppRecord } from '../cluster';
 import { hostPlatform } from '../manifest/host-platform';
 import { parse, SEALOS_TYPE_LABEL, type BuildOptions } from './build';
@@ -83,6 +83,11 @@ async function discoverAndResolve(
   fetcher: AppSources,
 ): Promise<DryRunResult> {
   const embed = options.embed ?? {};
+  // Loaded here, not at start-up: every `kimg build` imports this module, few run --dry-run.
+  const [{ discoverImages }, { resolveDigests }] = await Promise.all([
+    import('../airgap/discovery'),
+    import('../airgap/embed'),
+  ]);
   const found = await discoverImages(options.context, {
     fetchedSources: await fetcher.trees(),
     ...(embed.helm !== undefined && { helm: embed.helm }),

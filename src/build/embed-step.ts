@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { copyResolved, embeddedRecords, registryLayerEntries, resolveImages } from '../airgap/embed';
-import { discoverImages, type DiscoveryOptions, type DiscoveryResult } from '../airgap/discovery';
+import type { DiscoveryOptions, DiscoveryResult } from '../airgap/discovery';
+import { hasDiscoveryInputs } from '../airgap/discovery/discovery-inputs';
 import { appRecordsSchema, ClusterLabels, readLabelRecord, type AppRecord } from '../cluster';
 import type { OpenContext } from '../transport/open';
 import { registryLayerKey } from './cache';
@@ -51,6 +51,9 @@ export function embedStep(options: EmbedStepOptions): FinalizeStep {
       });
       const { images } = await discovered;
       if (images.length === 0) return image;
+      // Loaded only when there is something to embed (a plain rootfs build never pays for it).
+      const { copyResolved, embeddedRecords, registryLayerEntries, resolveImages } =
+        await import('../airgap/embed');
       const platforms = options.settings.allPlatforms ? ('all' as const) : [platform];
       const embed = {
         open: options.open,
@@ -104,6 +107,10 @@ async function discover(
   fetchedSources: DiscoveryOptions['fetchedSources'],
   signal: AbortSignal | undefined,
 ): Promise<DiscoveryResult> {
+  const imageLists = options.settings.imageLists;
+  if (!(await hasDiscoveryInputs(options.contextDir, { apps, imageLists })))
+    return { images: [], warnings: [] };
+  const { discoverImages } = await import('../airgap/discovery');
   return discoverImages(options.contextDir, {
     ...(fetchedSources && { fetchedSources }),
     ...(options.settings.helm !== undefined && { helm: options.settings.helm }),

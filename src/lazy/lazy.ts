@@ -13,6 +13,15 @@ export function zod(): typeof z {
   return (require('zod') as typeof import('zod')).z;
 }
 
+/**
+ * The `yaml` package, loaded on the first call: its 72 modules cost ~20 ms, which a build that fetches no chart
+ * (the APP source readers need it) should not pay at start-up.
+ */
+export function yaml(): typeof import('yaml') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
+  return require('yaml') as typeof import('yaml');
+}
+
 /** A memoizing getter: `build` runs once, on the first call. */
 export function memo<T>(build: () => T): () => T {
   let value: T | undefined;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { yaml } from '../../lazy/lazy';
 import { KimgError } from '../../errors';
 import { unpackTar, type UnpackLimits } from '../../unpack';
 
@@ -77,7 +77,7 @@ export async function unpackChart(
 function chartMeta(text: string): UnpackedChart | undefined {
   let doc: unknown;
   try {
-    doc = parse(text, { maxAliasCount: 100, schema: 'failsafe' }); // every scalar a string, as Helm's Go structs read them
+    doc = yaml().parse(text, { maxAliasCount: 100, schema: 'failsafe' }); // every scalar a string, as Helm's Go structs read them
   } catch {
     return undefined;
   }

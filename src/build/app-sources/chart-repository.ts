@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { yaml } from '../../lazy/lazy';
 import { KimgError } from '../../errors';
 import { chooseVersion, versionsHint } from './chart-version';
 
@@ -17,7 +17,7 @@ export interface IndexedChart {
 export function chartVersions(text: string, chart: string, what: string): IndexedChart[] {
   let doc: unknown;
   try {
-    doc = parse(text, { maxAliasCount: 100, schema: 'failsafe' }); // every scalar a string, as Helm's Go structs read them
+    doc = yaml().parse(text, { maxAliasCount: 100, schema: 'failsafe' }); // every scalar a string, as Helm's Go structs read them
   } catch (err) {
     throw invalidIndex(what, `it is not YAML (${(err as Error).message.split('\n')[0]})`);
   }

@@ -1,4 +1,8 @@
-import { maxSatisfying, rcompare, valid, validRange } from 'semver';
+// The functions, not the package: `semver`'s index loads all 47 of its modules at every build's start.
+import maxSatisfying from 'semver/ranges/max-satisfying';
+import validRange from 'semver/ranges/valid';
+import rcompare from 'semver/functions/rcompare';
+import valid from 'semver/functions/valid';
 
 /**
  * Choosing a chart version as Helm does (pkg/repo IndexFile.Get, `helm pull --version`): an exact version wins;
