@@ -9,10 +9,10 @@
 //    through the counting proxy (target: ≤ 1 destination request per image);
 // 3. `--loop-images` of them: `kimg sync` vs a loop of `skopeo copy`, one process per image (target ≤ 0.5).
 // With `--latency-ms N`, cases 1 and 2 also run with both registries behind a latency proxy
-// (bench/lib/latency-proxy.ts, when this tree has it: `startLatencyProxy(upstreamUrl, { latencyMs })` →
-// `{ host, stop() }`); without it they run on loopback only and say so.
+// (bench/lib/latency-proxy.ts: every request pays N ms, upload Locations kept on the proxy).
 import * as fs from 'fs';
 import * as path from 'path';
+import { startLatencyProxy } from './lib/latency-proxy';
 import { parseArgs } from 'util';
 import { capture, rssMethod } from './lib/measure';
 import { numberOption, onlyOption, sharedOptions } from './lib/options';
@@ -135,17 +135,10 @@ interface Proxy {
 }
 type ProxyFactory = (upstreamUrl: string) => Promise<Proxy>;
 
-/** h16's latency proxy when this tree has it (loaded by path so the bench compiles without it), else null. */
+/** The bench's latency proxy (lib/latency-proxy.ts) adding `latencyMs` per request, or null on loopback. */
 function latencyProxy(latencyMs: number): ProxyFactory | null {
   if (latencyMs <= 0) return null;
-  const file = path.join(__dirname, 'lib', 'latency-proxy.js');
-  if (!fs.existsSync(file)) return null;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional module, see above
-  const module = require(file) as {
-    startLatencyProxy?: (url: string, o: { latencyMs: number }) => Promise<Proxy>;
-  };
-  const start = module.startLatencyProxy;
-  return start ? (url) => start(url, { latencyMs }) : null;
+  return (url) => startLatencyProxy(url, latencyMs);
 }
 
 function cases(
@@ -304,10 +297,6 @@ export async function run(argv: string[]): Promise<number> {
   const input = await prepareInputs(o);
   const proxy = latencyProxy(o.latencyMs);
   const notes: string[] = [];
-  if (o.latencyMs > 0 && !proxy)
-    notes.push(
-      `no bench/lib/latency-proxy.ts in this tree: the +${o.latencyMs} ms cases were not run (loopback only)`,
-    );
   const src = await startBenchRegistry(path.join(o.workdir, 'registry-src'));
   let results: RegistryCaseResult[] = [];
   try {
