@@ -37,7 +37,21 @@ export class RunBlobs {
    * undefined when it failed: the waiters then send it themselves); later callers wait for that.
    */
   claim(registry: string, digest: string): BlobClaim {
-    const key = `${registry} ${digest}`;
+    return this.claimKey(`${registry} ${digest}`);
+  }
+
+  /**
+   * The same, for one repository: the copiers of several tags of one repository that each wait for a blob
+   * another repository received would otherwise all mount it into theirs at once — and distribution 2.8 rewrites
+   * the repository's link file in place on every mount, so a manifest PUT of one tag that reads the link while a
+   * second mount rewrites it fails with DIGEST_INVALID + MANIFEST_BLOB_UNKNOWN (seen in test/sync). One mount per
+   * (repository, digest); the others wait for it.
+   */
+  claimIn(place: BlobOrigin, digest: string): BlobClaim {
+    return this.claimKey(`${place.registry}/${place.repository} ${digest}`);
+  }
+
+  private claimKey(key: string): BlobClaim {
     const landed = this.inFlight.get(key);
     if (landed) return { kind: 'wait', landed };
     let settle!: (landed: BlobOrigin | undefined) => void;

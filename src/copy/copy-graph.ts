@@ -144,7 +144,17 @@ export class GraphCopier {
       // Another tag of this very repository sent it: it is here now (the HEAD before it was answered earlier).
       if (landed && own && landed.registry === own.registry && landed.repository === own.repository)
         return 'exists';
-      return this.limiter.run(() => this.copyBlob(desc, landed));
+      // One mount per repository: other tags of this repository waiting for the same blob wait for this copier.
+      const here = own && this.options.runBlobs?.claimIn(own, desc.digest);
+      if (here?.kind === 'wait' && (await here.landed)) return 'exists';
+      try {
+        const via = await this.limiter.run(() => this.copyBlob(desc, landed));
+        if (here?.kind === 'send') here.settle(own);
+        return via;
+      } catch (err) {
+        if (here?.kind === 'send') here.settle(undefined);
+        throw err;
+      }
     }
     try {
       const via = await this.limiter.run(() => this.copyBlob(desc));

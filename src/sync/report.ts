@@ -29,5 +29,9 @@ export interface SyncReport {
   /** HTTP requests to each registry (every attempt, retries included). */
   requests: number;
   requestsByHost: Record<string, number>;
+  /** Requests sent again after a 429, a 5xx or a dropped connection (they waited, they did not fail the run). */
+  retries: number;
+  /** Pauses a registry's RateLimit-Remaining asked for before it would answer 429. */
+  rateLimitPauses: number;
   seconds: number;
 }

@@ -58,6 +58,8 @@ export async function syncImages(sources: readonly SyncSource[], options: SyncOp
     bytes: 0,
     requests: 0,
     requestsByHost: {},
+    retries: 0,
+    rateLimitPauses: 0,
     seconds: 0,
   };
   const add = (status: 'copied' | 'skipped' | 'failed', entry: SyncEntry | FailedEntry) => {
@@ -70,6 +72,9 @@ export async function syncImages(sources: readonly SyncSource[], options: SyncOp
   report.bytes = [...report.copied, ...report.failed].reduce((sum, entry) => sum + entry.bytes, 0);
   report.requests = options.requests?.total ?? 0;
   report.requestsByHost = Object.fromEntries(options.requests?.byHost ?? []);
+  const { retries, rateLimitPauses } = client.stats();
+  report.retries = retries;
+  report.rateLimitPauses = rateLimitPauses;
   report.seconds = (Date.now() - started) / 1000;
   return report;
 }

@@ -233,6 +233,38 @@ describe('kimg sync to an OCI layout and a registry-dir, with --scoped and --des
   }, 60_000);
 });
 
+describe('a registry that answers 429 and 503 (issue 12 "Tests": a fault proxy)', () => {
+  it('slows the run down instead of failing it, and the report counts the retries', async () => {
+    const fresh = await startRegistry();
+    const proxy = await startFaultProxy(fresh.url, {
+      rules: [
+        { kind: 'status', status: 429, retryAfter: '1', method: 'HEAD', path: /\/blobs\//, times: 1 },
+        { kind: 'status', status: 503, method: 'POST', times: 2 },
+        { kind: 'status', status: 503, method: 'PUT', path: /\/manifests\//, times: 1 },
+      ],
+    });
+    const faultRoot = await makeTempDir('kimg-root-');
+    try {
+      const run = await kimg(['sync', '-f', syncFile, `${proxy.host}/mirror`, '--format', 'json'], {
+        root: faultRoot,
+      });
+      expect(run.stderr).not.toContain('kimg: error');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as Report & { retries: number };
+      expect(report.failed).toEqual([]);
+      expect(report.copied.length).toBe(30);
+      // Every injected answer was waited out and sent again (a POST opened early for an upload that a 503 then
+      // delayed may be sent once more: at least the 4 injected).
+      expect(report.retries).toBeGreaterThanOrEqual(4);
+      expect(proxy.requests.filter((r) => r.status === 429 || r.status === 503)).toHaveLength(4);
+      await expectMirrored(fresh.host);
+    } finally {
+      await proxy.stop();
+      await fresh.stop();
+    }
+  }, 90_000);
+});
+
 describe('a sync killed with SIGKILL, then run again', () => {
   it('finishes the rest without sending again the blobs that arrived', async () => {
     const fresh = await startRegistry();
@@ -268,17 +300,20 @@ describe('a sync killed with SIGKILL, then run again', () => {
       expect(report.copied.length + report.skipped.length).toBe(30);
       const resent = [...uploadedDigests(proxy.requests).keys()].filter((digest) => arrived.has(digest));
       expect(resent).toEqual([]);
-      for (const image of seeded.images) {
-        const found = await client
-          .repository(fresh.host, `mirror/${baseName(image.repo)}`)
-          .headManifest(image.tag);
-        expect(found?.digest).toBe(image.digest);
-      }
+      await expectMirrored(fresh.host);
     } finally {
       await proxy.stop();
       await fresh.stop();
     }
   }, 90_000);
 });
+
+/** Every seeded image is at `host` under `mirror/`, by its tag, with its digest. */
+async function expectMirrored(host: string): Promise<void> {
+  for (const image of seeded.images) {
+    const found = await client.repository(host, `mirror/${baseName(image.repo)}`).headManifest(image.tag);
+    expect(found?.digest).toBe(image.digest);
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

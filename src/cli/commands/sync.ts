@@ -181,6 +181,6 @@ function humanReport(report: SyncReport): string {
   ];
   const summary =
     `${report.copied.length} ${report.dryRun ? 'to copy' : 'copied'}, ${report.skipped.length} skipped, ` +
-    `${report.failed.length} failed; ${formatBytes(report.bytes)}, ${report.requests} requests, ${report.seconds.toFixed(1)} s`;
+    `${report.failed.length} failed; ${formatBytes(report.bytes)}, ${report.requests} requests${report.retries > 0 ? ` (${report.retries} retried)` : ''}, ${report.seconds.toFixed(1)} s`;
   return `${formatTable(['STATUS', 'SOURCE', 'DESTINATION', 'SIZE/REASON'], rows)}\n${summary}`;
 }
