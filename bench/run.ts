@@ -32,7 +32,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
     load: () => import('./embed'),
   },
   sync: {
-    describe: 'kimg sync vs skopeo sync (30 images sharing layers; warm no-op) and vs a skopeo copy loop (20)',
+    describe:
+      'kimg sync vs skopeo sync (30 images sharing layers; warm no-op) and vs a skopeo copy loop (20)',
     load: () => import('./sync'),
   },
   install: {

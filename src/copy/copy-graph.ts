@@ -5,9 +5,15 @@ import { MAX_MANIFEST_BYTES } from '../manifest/limits';
 import { isManifestMediaType } from '../manifest/media-types';
 import { manifestChildren, parseManifest } from '../manifest/parse';
 import { readBlob } from '../transport/read-blob';
-import { blobOriginOf, canPushFrom, isTaggingRemote, type BlobOrigin, type PushVia } from '../transport/capabilities';
+import {
+  blobOriginOf,
+  canPushFrom,
+  isTaggingRemote,
+  type BlobOrigin,
+  type PushVia,
+} from '../transport/capabilities';
 import type { ReadOnlyTarget, Target } from '../transport/types';
-import type { RunBlobs } from './batch-blobs';
+import type { BlobClaim, RunBlobs } from './batch-blobs';
 import { Limiter } from './limiter';
 
 /**
@@ -147,21 +153,23 @@ export class GraphCopier {
       // One mount per repository: other tags of this repository waiting for the same blob wait for this copier.
       const here = own && this.options.runBlobs?.claimIn(own, desc.digest);
       if (here?.kind === 'wait' && (await here.landed)) return 'exists';
-      try {
-        const via = await this.limiter.run(() => this.copyBlob(desc, landed));
-        if (here?.kind === 'send') here.settle(own);
-        return via;
-      } catch (err) {
-        if (here?.kind === 'send') here.settle(undefined);
-        throw err;
-      }
+      return this.sendClaimed(here, () => this.copyBlob(desc, landed));
     }
+    return this.sendClaimed(claim, () => this.copyBlob(desc));
+  }
+
+  /**
+   * One blob sent through the limiter by the copier that holds `claim` (if any): settled with this destination's
+   * repository when it arrived, with undefined when it failed (the waiters then send it themselves).
+   */
+  private async sendClaimed(claim: BlobClaim | undefined, send: () => Promise<PushVia>): Promise<PushVia> {
+    const held = claim?.kind === 'send' ? claim : undefined;
     try {
-      const via = await this.limiter.run(() => this.copyBlob(desc));
-      claim?.settle(blobOriginOf(this.destination));
+      const via = await this.limiter.run(send);
+      held?.settle(blobOriginOf(this.destination));
       return via;
     } catch (err) {
-      claim?.settle(undefined);
+      held?.settle(undefined);
       throw err;
     }
   }

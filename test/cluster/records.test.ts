@@ -46,8 +46,16 @@ describe('cluster-image records in labels', () => {
   });
 
   it('an absent label is the fallback; broken JSON and a wrong shape say why', () => {
-    expect(readLabelRecord({}, ClusterLabels.apps, () => appRecordsSchema, [])).toEqual({ ok: true, value: [] });
-    const notJson = readLabelRecord({ [ClusterLabels.apps]: '[{' }, ClusterLabels.apps, () => appRecordsSchema, []);
+    expect(readLabelRecord({}, ClusterLabels.apps, () => appRecordsSchema, [])).toEqual({
+      ok: true,
+      value: [],
+    });
+    const notJson = readLabelRecord(
+      { [ClusterLabels.apps]: '[{' },
+      ClusterLabels.apps,
+      () => appRecordsSchema,
+      [],
+    );
     expect(notJson.ok).toBe(false);
     expect(!notJson.ok && notJson.reason).toMatch(/^label io\.kimg\.apps is not JSON/);
     const wrongKind = readLabelRecord(

@@ -61,7 +61,12 @@ type InspectedImage = Omit<ImageSummary, 'manifests'> & {
 /** Adds the parsed embedded-images record beside the labels (of each child of an index), when there is one. */
 function withEmbeddedImages(summary: ImageSummary): InspectedImage {
   const { manifests, ...rest } = summary;
-  const record = readLabelRecord(summary.config?.labels, ClusterLabels.images, () => embeddedImagesSchema, []);
+  const record = readLabelRecord(
+    summary.config?.labels,
+    ClusterLabels.images,
+    () => embeddedImagesSchema,
+    [],
+  );
   return {
     ...rest,
     ...(record.ok && record.value.length > 0 && { embeddedImages: record.value }),

@@ -4,16 +4,9 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CompressStream } from 'zstd-napi';
 import { KimgError } from '../../errors';
 import { fsyncDir } from '../../fs';
-import {
-  COMPRESSION_BLOCK_SIZE,
-  compressBlocks,
-  DEFAULT_ZSTD_LEVEL,
-  DeflatePool,
-  fixedBlocks,
-} from '../../layer';
+import { COMPRESSION_BLOCK_SIZE, compressBlocks, DeflatePool, fixedBlocks } from '../../layer';
 import {
   dataPartName,
   encodeHeader,
@@ -149,21 +142,16 @@ export class BundleOutput {
   }
 }
 
+/**
+ * The layers' block compressors (layer/compressors.ts), so a bundle is compressed the way a layer is: gzip by the
+ * pigz-style pool, one member; zstd as one frame by libzstd's workers.
+ */
 function stagesFor(compression: BundleCompression, pool: DeflatePool | undefined): Duplex[] {
-  if (compression === 'zstd') {
-    return [
-      new CompressStream({
-        compressionLevel: DEFAULT_ZSTD_LEVEL,
-        checksumFlag: true,
-        nbWorkers: ZSTD_WORKERS,
-      }) as unknown as Duplex,
-    ];
-  }
   if (compression === 'none') return [];
-  // gzip: the layers' pigz-style parallel deflate (layer/parallel-gzip.ts), one gzip member.
+  const options = { ...(pool && { pool }), zstdWorkers: ZSTD_WORKERS };
   return [
     Duplex.from((source: AsyncIterable<Uint8Array>) =>
-      compressBlocks('gzip', fixedBlocks(source, COMPRESSION_BLOCK_SIZE), pool ? { pool } : {}),
+      compressBlocks(compression, fixedBlocks(source, COMPRESSION_BLOCK_SIZE), options),
     ),
   ];
 }
