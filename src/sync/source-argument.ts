@@ -6,6 +6,11 @@ import type { TagPattern } from './tag-pattern';
 export interface SourceArgumentOptions {
   /** `--tags REGEX`: only tags matching it (a repository or a whole registry). */
   tags?: TagPattern;
+  /**
+   * `--all-tags`: every tag of the repository, also when SRC names one image (`host/repo:tag`, `@digest`).
+   * A repository or a registry is read whole already; the flag then only says so.
+   */
+  allTags?: boolean;
   /** `--exclude REGEX`: leave out `repository:tag` matching any. */
   exclude?: TagPattern[];
 }
@@ -16,6 +21,13 @@ export interface SourceArgumentOptions {
  * its catalog). `docker://` may be written before it. The result is what a sync file would say.
  */
 export function sourceFromArgument(text: string, options: SourceArgumentOptions = {}): SyncSource {
+  if (options.allTags === true && options.tags) {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      '--all-tags and --tags both say which tags to copy',
+      'keep --tags REGEX for the matching tags only, or --all-tags for every tag',
+    );
+  }
   const bare = text.replace(/^docker:\/\//, '').replace(/\/+$/, '');
   const base: SyncSource = {
     registry: '',
@@ -28,7 +40,9 @@ export function sourceFromArgument(text: string, options: SourceArgumentOptions 
     return { ...base, registry: bare, everyRepository: options.tags ? { tags: options.tags } : {} };
   }
   const reference = parseReference(bare);
-  const pin = reference.digest ?? reference.tag;
+  // `--all-tags` makes a tag or digest in SRC name only its repository, so an image reference pasted as is
+  // mirrors the whole repository (`docker pull -a` and `docker push -a` refuse the tag instead).
+  const pin = options.allTags === true ? undefined : (reference.digest ?? reference.tag);
   if (pin !== undefined && options.tags) {
     throw new KimgError(
       'INVALID_ARGUMENT',
@@ -41,5 +55,6 @@ export function sourceFromArgument(text: string, options: SourceArgumentOptions 
   if (options.tags) {
     return { ...base, registry: reference.domain, tagPatterns: new Map([[reference.path, options.tags]]) };
   }
+  // An empty list is every tag, as skopeo's `images: {repo: []}`.
   return { ...base, registry: reference.domain, images: new Map([[reference.path, []]]) };
 }

@@ -24,6 +24,7 @@ interface SyncArgs extends GlobalOptions, CopyFlags {
   destination?: string;
   file?: string;
   tags?: string;
+  'all-tags'?: boolean;
   exclude?: string | string[];
   'dest-prefix'?: string;
   scoped?: boolean;
@@ -48,6 +49,12 @@ export const syncCommand: CommandModule<GlobalOptions, SyncArgs> = {
           describe: "a sync file (skopeo sync's YAML, docs/sync.md)",
         })
         .option('tags', { type: 'string', describe: 'only the tags matching this regular expression' })
+        .option('all-tags', {
+          type: 'boolean',
+          describe:
+            'every tag of the repository, also when SOURCE names one image (repo:tag or @digest); ' +
+            'a repository or registry SOURCE gets every tag already',
+        })
         .option('exclude', {
           type: 'string',
           describe: 'leave out repository:tag matching this regex (repeatable)',
@@ -138,6 +145,13 @@ async function readSources(argv: SyncArgs): Promise<{ sources: SyncSource[]; des
     }
     if (argv.tags !== undefined)
       throw new KimgError('USAGE', '--tags is for SOURCE, not -f', 'put images-by-tag-regex in the file');
+    if (argv['all-tags'] === true) {
+      throw new KimgError(
+        'USAGE',
+        '--all-tags is for SOURCE, not -f: the file says which tags',
+        'drop --all-tags and list the repository with [] (every tag) under images in the file',
+      );
+    }
     const sources = await readSyncFile(argv.file);
     for (const source of sources) source.exclude.push(...exclude);
     return { sources, destinationText: argv.source };
@@ -151,7 +165,11 @@ async function readSources(argv: SyncArgs): Promise<{ sources: SyncSource[]; des
   }
   const tags = argv.tags === undefined ? undefined : pattern(argv.tags, '--tags');
   const source = parseFlag(() =>
-    sourceFromArgument(argv.source as string, { ...(tags && { tags }), exclude }),
+    sourceFromArgument(argv.source as string, {
+      ...(tags && { tags }),
+      ...(argv['all-tags'] === true && { allTags: true }),
+      exclude,
+    }),
   );
   return { sources: [source], destinationText: argv.destination };
 }
