@@ -91,7 +91,9 @@ describe('sourceFromArgument', () => {
   it('refuses --tags on one image, naming the image', () => {
     const err = refusal('quay.io/org/app:1', { tags: v1 });
     expect(err.code).toBe('INVALID_ARGUMENT');
-    expect(err.message).toBe('--tags filters the tags of a repository, but "quay.io/org/app:1" names one image');
+    expect(err.message).toBe(
+      '--tags filters the tags of a repository, but "quay.io/org/app:1" names one image',
+    );
     expect(err.hint).toBe('drop the tag from the source, or drop --tags');
   });
 

@@ -69,7 +69,9 @@ describe('kimg sync IMAGE DST --all-tags', () => {
     const file = await writeSyncFile(`${source.host}:\n  images:\n    team/app: ["one"]\n`);
     const withFile = await kimg(['sync', '-f', file, `${target.host}/refused`, '--all-tags'], { root });
     expect(withFile.code).toBe(2);
-    expect(withFile.stderr).toContain('kimg: error: --all-tags is for SOURCE, not -f: the file says which tags');
+    expect(withFile.stderr).toContain(
+      'kimg: error: --all-tags is for SOURCE, not -f: the file says which tags',
+    );
     expect(withFile.stderr).toContain('kimg: hint: drop --all-tags and list the repository with []');
 
     await expect(client.repository(target.host, 'refused/app').listTags()).rejects.toThrow(/NAME_UNKNOWN/);
