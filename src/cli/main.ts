@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { KimgError } from '../errors';
 import { installInterruptHandlers } from '../interrupt';
+import { packageVersion } from '../lazy/package-root';
 import { commands } from './commands';
 import { ExitCode, reportError } from './exit';
 import { addGlobalOptions } from './global-options';
@@ -20,7 +21,7 @@ export async function main(args: string[]): Promise<void> {
     .demandCommand(1, 'name a command; `kimg --help` lists them')
     .recommendCommands()
     .help()
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((message, error) => {
       // yargs calls this for usage problems (message) and for errors thrown by handlers (error).
@@ -29,6 +30,7 @@ export async function main(args: string[]): Promise<void> {
       );
     });
   for (const command of commands) parser = parser.command(command);
+  skipHelpCache(parser);
   // A command whose work stopped without settling (a stream that never ends) would let node exit with 0:
   // until the command has finished, the status says it did not.
   process.exitCode = ExitCode.Bug;
@@ -45,5 +47,21 @@ export async function main(args: string[]): Promise<void> {
     process.exitCode = reportError(err, debug);
   } finally {
     process.removeListener('beforeExit', unfinished);
+  }
+}
+
+/**
+ * yargs renders a command's whole help text as its handler starts (`usage.cacheHelpMessage`, command.js), so that
+ * a later failure can print it: ~25 ms of CPU on the event loop while the command's first I/O waits, a sixth of
+ * a cached rebuild. kimg never prints yargs' help on a failure (`fail` above throws to reportError), so the text is
+ * not made. `--help` renders it as before. Reached through yargs 17's internal methods; should they move, nothing
+ * changes but the time.
+ */
+function skipHelpCache(parser: object): void {
+  const internal = (parser as { getInternalMethods?: () => { getUsageInstance?: () => unknown } })
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (internal && typeof (internal as { cacheHelpMessage?: unknown }).cacheHelpMessage === 'function') {
+    (internal as { cacheHelpMessage: () => void }).cacheHelpMessage = () => undefined;
   }
 }

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KimgError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic-file';
+import { packageRoot } from '../lazy/package-root';
 import type { ClusterPaths } from './cluster-paths';
 import type { RegistryRecord } from './install-state';
 
@@ -22,8 +23,6 @@ export const REGISTRY_START_TIMEOUT_MS = 30_000;
 /** How long a stopping service gets after SIGTERM before SIGKILL. */
 export const REGISTRY_STOP_TIMEOUT_MS = 5_000;
 
-const MAIN = join(__dirname, 'registry-service-main.js');
-
 /**
  * Starts the embedded registry as a background service that outlives install (sealos runs its registry as a
  * systemd unit; kimg as a detached process): a pid file, a log, and the address once it listens. The
@@ -37,7 +36,9 @@ export async function startRegistryService(
   await rm(paths.registryReadyFile, { force: true });
   const log = openSync(paths.registryLog, 'a');
   const full: RegistryServiceSpec = { ...spec, readyFile: paths.registryReadyFile };
-  const child = spawn(process.execPath, [MAIN, JSON.stringify(full)], {
+  // The service runs from dist/ (also when this process started from the start-up snapshot, or under ts-jest).
+  const main = join(packageRoot(), 'dist', 'install', 'registry-service-main.js');
+  const child = spawn(process.execPath, [main, JSON.stringify(full)], {
     detached: true,
     stdio: ['ignore', log, log],
     cwd: paths.target,

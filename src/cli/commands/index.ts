@@ -4,12 +4,20 @@ import type { GlobalOptions } from '../global-options';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<GlobalOptions, any>;
 
+const loaders: (() => AnyCommand)[] = [];
+
+/** Loads every command's module now: what the start-up snapshot holds (cli/snapshot-main). */
+export function loadEveryCommand(): void {
+  for (const load of loaders) load();
+}
+
 /**
  * Every command of the CLI contract, by name and description. Each module (builder + handler) is loaded only
  * when its command runs or shows its help (changesets-style lazy commands), so `kimg images` does not pay for
  * undici, dockerode and the registry client at start-up.
  */
 function lazy(command: string, describe: string, load: () => AnyCommand): AnyCommand {
+  loaders.push(load);
   return {
     command,
     describe,

@@ -1,7 +1,7 @@
 import { rootCertificates } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './timeouts';
-import { Agent } from './undici-lite';
+import { createAgent } from './undici-lite';
 
 /**
  * TLS material for one host (issue 3 §4): produced by src/registry/tls (certs.d folders, --cert-dir,
@@ -56,9 +56,9 @@ export class Dispatchers {
       headersTimeout: this.timeouts.responseMs,
       bodyTimeout: this.timeouts.idleMs,
     };
-    if (url.protocol !== 'https:') return new Agent(base);
+    if (url.protocol !== 'https:') return createAgent(base);
     const settings = await this.tls(url.host);
-    return new Agent({
+    return createAgent({
       ...base,
       connect: {
         // `ca` replaces Node's bundle, so the system roots are added back: private CA *plus* public CAs

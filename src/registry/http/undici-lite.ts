@@ -1,6 +1,7 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- deep requires of undici's own modules, see below */
 import { setFlagsFromString } from 'node:v8';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import { requireAtRunTime } from '../../lazy/deferred-module';
+import { memo } from '../../lazy/lazy';
 
 type RequestFn = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
@@ -18,11 +19,11 @@ interface UndiciParts {
 function load(): UndiciParts {
   try {
     return {
-      Agent: require('undici/lib/dispatcher/agent') as typeof UndiciAgent,
-      request: require('undici/lib/api/api-request') as RequestFn,
+      Agent: requireAtRunTime('undici/lib/dispatcher/agent') as typeof UndiciAgent,
+      request: requireAtRunTime('undici/lib/api/api-request') as RequestFn,
     };
   } catch {
-    const undici = require('undici') as typeof import('undici');
+    const undici = requireAtRunTime('undici') as typeof import('undici');
     return { Agent: undici.Agent, request: undici.Dispatcher.prototype.request as RequestFn };
   }
 }
@@ -31,13 +32,25 @@ function load(): UndiciParts {
  * undici parses HTTP with llhttp compiled to WebAssembly. V8 compiles it quickly (Liftoff), then again with
  * TurboFan in the background, and a process cannot exit before that background job ends: 40-100 ms added to
  * every CLI run, for a parser whose cost is per header, not per body byte (bodies are handed over as spans).
- * Liftoff code only; this must be set before undici compiles the module (on its first connection).
+ * Liftoff code only; this must be set before undici compiles the module (on its first connection), and not
+ * while a start-up snapshot is built (V8 refuses a snapshot made under other flags), hence at the first Agent.
  */
-setFlagsFromString('--liftoff-only');
+let liftoffOnly = false;
 
-const parts = load();
+const loadParts = memo(load);
 
-export const Agent = parts.Agent;
+function parts(): UndiciParts {
+  if (!liftoffOnly) {
+    setFlagsFromString('--liftoff-only');
+    liftoffOnly = true;
+  }
+  return loadParts();
+}
+
+/** A new undici `Agent` (one per origin, see dispatchers). */
+export function createAgent(options: UndiciAgent.Options): UndiciAgent {
+  return new (parts().Agent)(options);
+}
 
 /** `undici.request(url, {dispatcher, …})` without the global-dispatcher plumbing: always on `dispatcher`. */
 export function requestOn(
@@ -45,7 +58,7 @@ export function requestOn(
   url: URL,
   options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>,
 ): Promise<Dispatcher.ResponseData> {
-  return parts.request.call(dispatcher, {
+  return parts().request.call(dispatcher, {
     ...options,
     origin: url.origin,
     path: `${url.pathname}${url.search}`,

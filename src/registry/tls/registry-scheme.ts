@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { memo } from '../../lazy/lazy';
 
 /**
  * 'https': TLS only. 'http-allowed': https preferred, plain http if the registry does not speak TLS (docker's
@@ -23,15 +24,19 @@ export interface SchemeOptions {
 
 // dockerd treats 127.0.0.0/8 (and ::1) as insecure by default (registry/config.go); "localhost" is the name
 // every tutorial uses for a local registry. Names are never resolved: DNS must not decide who gets plain HTTP.
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
+// Built on first use, not at load: a BlockList is a native handle, which a V8 start-up snapshot cannot hold.
+const loopback = memo(() => {
+  const list = new BlockList();
+  list.addSubnet('127.0.0.0', 8, 'ipv4');
+  list.addAddress('::1', 'ipv6');
+  return list;
+});
 
 export function registryScheme(host: string, options: SchemeOptions = {}): RegistryScheme {
   const { hostname, port } = splitHostPort(host);
   if (options.plainHttp?.some((entry) => matchesInsecureEntry(entry, hostname, port))) return 'http';
   if (options.tlsVerify === false) return 'http-allowed';
-  if (hostname === 'localhost' || isInRange(LOOPBACK, hostname)) return 'http-allowed';
+  if (hostname === 'localhost' || isInRange(loopback(), hostname)) return 'http-allowed';
   for (const entry of options.insecureRegistries ?? []) {
     if (matchesInsecureEntry(entry, hostname, port)) return 'http-allowed';
   }

@@ -47,7 +47,9 @@ export type AdoptTemp = (file: string) => Promise<() => void>;
  * only help on more cores. The bytes differ from single-threaded mode, which does not matter here: a bundle is
  * checked by the sha256 of its parts, not compared with another build.
  */
-const ZSTD_WORKERS = Math.min(4, Math.max(1, availableParallelism() - 1));
+function zstdWorkers(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
+}
 
 /**
  * Where an archive destination's tar goes: through the compressor into one temp file (`FILE.kimg-tmp-<pid>`,
@@ -148,7 +150,7 @@ export class BundleOutput {
  */
 function stagesFor(compression: BundleCompression, pool: DeflatePool | undefined): Duplex[] {
   if (compression === 'none') return [];
-  const options = { ...(pool && { pool }), zstdWorkers: ZSTD_WORKERS };
+  const options = { ...(pool && { pool }), zstdWorkers: zstdWorkers() };
   return [
     Duplex.from((source: AsyncIterable<Uint8Array>) =>
       compressBlocks(compression, fixedBlocks(source, COMPRESSION_BLOCK_SIZE), options),
