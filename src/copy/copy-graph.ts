@@ -102,8 +102,6 @@ export class GraphCopier {
         await settleAll(children.map((child) => this.copy(child)));
         await this.destination.push(desc, Readable.from([bytes]), { signal });
       }
-    } else if (await this.destination.exists(desc, { signal })) {
-      via = 'exists';
     } else {
       via = await this.transferBlob(desc);
     }
@@ -137,25 +135,41 @@ export class GraphCopier {
   }
 
   /**
-   * One blob through the limiter. In a batch run the first copier to claim a digest for a registry sends it;
-   * the others wait (outside the limiter, so a waiter never holds a slot its owner needs) and mount it from
-   * the repository it landed in: HEAD + POST instead of a second upload.
+   * One blob: skipped when the destination has it, else sent through the limiter. In a batch run the first copier
+   * to claim a digest for a registry asks the destination (HEAD) and sends it; the others ask nothing: they wait
+   * (outside the limiter, so a waiter never holds a slot its owner needs) and mount it from the repository it
+   * landed in — one POST instead of HEAD + POST, or a second upload (20 images on 4 shared layers: 76 HEADs
+   * fewer, issue 12).
    */
   private async transferBlob(desc: Descriptor): Promise<PushVia> {
+    const { signal } = this.options;
     const registry = canPushFrom(this.destination) ? this.destination.registry : undefined;
     const claim = registry === undefined ? undefined : this.options.runBlobs?.claim(registry, desc.digest);
-    if (claim?.kind === 'wait') {
-      const landed = await claim.landed;
-      const own = blobOriginOf(this.destination);
-      // Another tag of this very repository sent it: it is here now (the HEAD before it was answered earlier).
-      if (landed && own && landed.registry === own.registry && landed.repository === own.repository)
-        return 'exists';
-      // One mount per repository: other tags of this repository waiting for the same blob wait for this copier.
-      const here = own && this.options.runBlobs?.claimIn(own, desc.digest);
-      if (here?.kind === 'wait' && (await here.landed)) return 'exists';
-      return this.sendClaimed(here, () => this.copyBlob(desc, landed));
+    if (claim?.kind === 'wait') return this.mountLanded(desc, await claim.landed);
+    let present: boolean;
+    try {
+      present = await this.destination.exists(desc, { signal });
+    } catch (err) {
+      claim?.settle(undefined);
+      throw err;
+    }
+    if (present) {
+      claim?.settle(blobOriginOf(this.destination));
+      return 'exists';
     }
     return this.sendClaimed(claim, () => this.copyBlob(desc));
+  }
+
+  /** A blob another copier of the run sent to this registry (`landed`: where; undefined: its send failed). */
+  private async mountLanded(desc: Descriptor, landed: BlobOrigin | undefined): Promise<PushVia> {
+    const own = blobOriginOf(this.destination);
+    // Another tag of this very repository sent it (or found it): it is here.
+    if (landed && own && landed.registry === own.registry && landed.repository === own.repository)
+      return 'exists';
+    // One mount per repository: other tags of this repository waiting for the same blob wait for this copier.
+    const here = own && this.options.runBlobs?.claimIn(own, desc.digest);
+    if (here?.kind === 'wait' && (await here.landed)) return 'exists';
+    return this.sendClaimed(here, () => this.copyBlob(desc, landed));
   }
 
   /**
@@ -176,7 +190,8 @@ export class GraphCopier {
   /**
    * Streams one blob. A destination that takes a re-openable source (a registry) gets one, so a failed upload
    * is retried with the blob fetched again, and the source's repository to mount from when both ends are on
-   * the same registry (budget: a mounted blob costs HEAD + POST, a new one HEAD + POST + PUT).
+   * the same registry (budget: a mounted blob costs HEAD + POST, or a POST alone when this run put it there; a
+   * new one HEAD + POST + PUT).
    */
   private async copyBlob(desc: Descriptor, landed?: BlobOrigin): Promise<PushVia> {
     const { signal } = this.options;
@@ -188,7 +203,11 @@ export class GraphCopier {
     };
     if (canPushFrom(this.destination)) {
       const mountFrom = landed ?? blobOriginOf(this.source);
-      return this.destination.pushFrom(desc, open, { signal, ...(mountFrom && { mountFrom }) });
+      return this.destination.pushFrom(desc, open, {
+        signal,
+        ...(mountFrom && { mountFrom }),
+        ...(landed && { mountKnown: true }),
+      });
     }
     await this.destination.push(desc, await open(), { signal });
     return 'uploaded';

@@ -24,6 +24,11 @@ export type PushVia = 'exists' | 'mounted' | 'uploaded';
 export interface PushFromOptions extends IoOptions {
   /** A repository on the destination's registry holding the blob: tried first with a cross-repository mount. */
   mountFrom?: BlobOrigin;
+  /**
+   * `mountFrom` is known to hold the blob (another copier of this run put it there): mount without asking this
+   * repository first (a mount of a blob already here is accepted too, spec "end-11").
+   */
+  mountKnown?: boolean;
 }
 
 /** A destination that takes a re-openable blob source (retries re-open it) and can mount within its registry. */

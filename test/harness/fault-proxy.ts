@@ -32,6 +32,8 @@ export interface FaultProxy {
   requests: ProxyRequestRecord[];
   /** TLS handshakes tried on this plain-http port: a client probing https before http. */
   tlsProbes(): number;
+  /** TCP connections accepted (TLS probes included): a client that reuses its connections opens few. */
+  connections(): number;
   /** Requests that arrived at the redirect target ('redirect' rules). */
   otherOrigin: { url: string; requests: OtherOriginRecord[] };
   setRules(rules: FaultRule[]): void;
@@ -105,6 +107,8 @@ export async function startFaultProxy(
     });
   });
   let tlsProbes = 0;
+  let connections = 0;
+  server.on('connection', () => connections++);
   // What node does with bytes that are not HTTP (a 400, then close), counting TLS ClientHellos (record type 0x16).
   server.on('clientError', (err: Error & { rawPacket?: Buffer }, socket) => {
     if (err.rawPacket?.[0] === 0x16) tlsProbes++;
@@ -120,9 +124,11 @@ export async function startFaultProxy(
     requests,
     otherOrigin: { url: otherOrigin.url, requests: otherOrigin.requests },
     tlsProbes: () => tlsProbes,
+    connections: () => connections,
     setRules: (next) => rules.set(next),
     reset() {
       tlsProbes = 0;
+      connections = 0;
       rules.set([]);
       requests.splice(0);
       otherOrigin.requests.splice(0);

@@ -50,6 +50,27 @@ describe('fault proxy in front of docker-registry', () => {
     }
   });
 
+  it('keeps its connection after a HEAD: ten HEADs in a row open at most one TCP connection', async () => {
+    // undici closes the connection after every HEAD unless a request says otherwise (registry/http/transport.ts):
+    // a sync HEADs every tag and blob, so that was a new TCP (and TLS) connection each.
+    const { client } = makeClient();
+    try {
+      const repo = client.repository(proxy.host, 'reuse/app', { push: true });
+      const present = blob('reuse', 1000);
+      await repo.pushBlob(present.desc, opener(present.bytes).open);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      proxy.reset();
+      for (let i = 0; i < 5; i++) {
+        expect(await repo.blobExists(present.desc.digest)).toBe(true);
+        expect(await repo.blobExists(blob(`absent-${i}`, 10).desc.digest)).toBe(false);
+      }
+      expect(proxy.requests.map((r) => r.method)).toEqual(new Array(10).fill('HEAD'));
+      expect(proxy.connections()).toBeLessThanOrEqual(1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('resumes a download after a reset mid-body, with Range, and the content still verifies', async () => {
     const { client } = makeClient();
     try {

@@ -102,6 +102,13 @@ describe('kimg sync -f sync.yaml REGISTRY/PATH', () => {
     for (const layer of seeded.baseLayers) expect(sent.get(layer)).toBe(1);
     const mounts = targetProxy.requests.filter((r) => r.method === 'POST' && r.path.includes('mount='));
     expect(mounts.length).toBeGreaterThanOrEqual(seeded.baseLayers.length * 8);
+    // The image that claims a shared blob asks the destination about it; the others only mount it (no HEAD).
+    for (const layer of seeded.baseLayers) {
+      const heads = targetProxy.requests.filter(
+        (r) => r.method === 'HEAD' && r.path.endsWith(`/blobs/${layer}`),
+      );
+      expect({ layer, heads: heads.length }).toEqual({ layer, heads: 1 });
+    }
     // The signature came along through the tag schema, and the cosign tag.
     const signed = client.repository(target.host, 'mirror/signed');
     expect((await signed.referrers(seeded.signed.digest)).map((d) => d.digest)).toContain(

@@ -137,6 +137,12 @@ export class HttpTransport {
           body: withBody ? await openBody(req.body) : undefined,
           signal: deadline?.signal ?? signal,
           headersTimeout: timeouts.responseMs,
+          // undici closes the connection after every HEAD (its issue 258: servers that send a body anyway)
+          // unless told otherwise; registries answer HEAD as RFC 9110 §9.3.2 says, and a sync HEADs each
+          // tag and blob: a new TCP (and TLS) connection per HEAD cost both registries CPU and, on a WAN,
+          // round trips. Go's net/http (skopeo) keeps them too. A response that broke framing fails its
+          // request; the retry opens a new connection.
+          reset: false,
         });
       } catch (err) {
         release();

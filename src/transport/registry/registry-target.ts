@@ -197,7 +197,8 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
             ?.candidates(this.registry, desc.digest)
             .find((repository) => repository !== this.repo.name)
         : undefined;
-    const skipExistsCheck = this.absent.delete(desc.digest);
+    const skipExistsCheck =
+      this.absent.delete(desc.digest) || (options.mountKnown === true && sourceRepository !== undefined);
     const result = await this.repo.pushBlob(desc, open, {
       mountFrom: sourceRepository ?? hinted,
       skipExistsCheck,
