@@ -1,19 +1,21 @@
 // The "floor" of the build benchmark: the layer's tar (already on disk) compressed in one Node process with the
-// settings kimg build uses — parallel gzip level 6 over all cores in 1 MiB blocks, or zstd level 3 with libzstd's
-// workers — to nowhere, hashing the tar once (the diff ID every layer needs). No walk, no file reads, no store:
-// what compression costs on this machine.
+// settings kimg build uses — parallel gzip (level 6 unless LEVEL is given) over all cores in 1 MiB blocks, or zstd
+// level 3 with libzstd's workers — to nowhere, hashing the tar once (the diff ID every layer needs). No walk, no
+// file reads, no store: what compression costs on this machine.
 //
-//   node dist-bench/bench/lib/compress-floor.js TAR gzip|zstd   → prints the compressed size
+//   node dist-bench/bench/lib/compress-floor.js TAR gzip|zstd [LEVEL]   → prints the compressed size
 import * as fs from 'fs';
 import { DeflatePool, encodeTarStream } from '../../src/layer';
 
 async function main(): Promise<void> {
-  const [tar, kind] = process.argv.slice(2);
-  if (!tar || (kind !== 'gzip' && kind !== 'zstd')) throw new Error('usage: compress-floor TAR gzip|zstd');
+  const [tar, kind, level] = process.argv.slice(2);
+  if (!tar || (kind !== 'gzip' && kind !== 'zstd'))
+    throw new Error('usage: compress-floor TAR gzip|zstd [LEVEL]');
   const pool = kind === 'gzip' ? new DeflatePool() : undefined;
   try {
     const layer = encodeTarStream(fs.createReadStream(tar, { highWaterMark: 1 << 20 }), {
       compression: kind,
+      ...(level !== undefined && { level: Number(level) }),
       ...(pool && { pool }),
     });
     let size = 0;

@@ -44,6 +44,8 @@ export interface BuildOptions {
   noCache?: boolean;
   /** Default gzip. */
   compression?: LayerCompressionKind;
+  /** gzip 1–9 (default 6), zstd 1–22 (default 3); part of every cache key when not the default. */
+  compressionLevel?: number;
   /** Seconds since the epoch for `created`, history and every layer mtime; default SOURCE_DATE_EPOCH, else 0. */
   timestamp?: number;
   /** Layer members keep their files' mtimes (`--preserve-mtime`); the build is then no longer reproducible. */

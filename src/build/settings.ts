@@ -1,4 +1,9 @@
-import { sourceDateEpoch, type LayerCompressionKind } from '../layer';
+import {
+  DEFAULT_COMPRESSION_LEVEL,
+  parseCompressionLevel,
+  sourceDateEpoch,
+  type LayerCompressionKind,
+} from '../layer';
 import type { Platform } from '../manifest/descriptor';
 import { hostPlatform } from '../manifest/host-platform';
 import { limitFromEnv } from '../manifest/limits';
@@ -14,6 +19,11 @@ import { appSourceSettings, type AppSourceSettings } from './app-sources/app-sou
  */
 export interface LayerSettings {
   compression: LayerCompressionKind;
+  /**
+   * The compression level, present only when it is not the compression's default: a build at the default level
+   * (asked for or not) keeps the keys it always had, and a build at another level misses them and recompresses.
+   */
+  level?: number;
   /** Seconds since the epoch for `created`, history and layer mtimes. */
   timestamp: number;
   preserveMtime?: true;
@@ -38,9 +48,15 @@ export interface BuildSettings {
 export function resolveSettings(options: BuildOptions, typeLabel: string): BuildSettings {
   const env = options.env ?? process.env;
   const timestamp = options.timestamp ?? sourceDateEpoch(env);
+  const compression = options.compression ?? 'gzip';
+  const level =
+    options.compressionLevel === undefined
+      ? undefined
+      : parseCompressionLevel(compression, options.compressionLevel, 'compressionLevel');
   const settings: BuildSettings = {
     layers: {
-      compression: options.compression ?? 'gzip',
+      compression,
+      ...(level !== undefined && level !== DEFAULT_COMPRESSION_LEVEL[compression] && { level }),
       timestamp,
       ...(options.preserveMtime === true && { preserveMtime: true as const }),
     },

@@ -2,8 +2,8 @@ import { KimgError } from '../errors';
 import { MediaType } from '../manifest/media-types';
 import type { DeflatePool } from './deflate-pool';
 import type { BlockBuffers } from './fixed-blocks';
-import { parallelGzip } from './parallel-gzip';
-import { zstdBlocks } from './zstd-blocks';
+import { DEFAULT_GZIP_LEVEL, parallelGzip } from './parallel-gzip';
+import { DEFAULT_ZSTD_LEVEL, zstdBlocks } from './zstd-blocks';
 
 export { DEFAULT_ZSTD_LEVEL } from './zstd-blocks';
 
@@ -70,16 +70,51 @@ export function compressBlocks(
   }
 }
 
-const LEVELS: Record<LayerCompressionKind, [number, number]> = { none: [0, 0], gzip: [1, 9], zstd: [1, 22] };
+/**
+ * The levels each compression takes: zlib's 1–9, libzstd's 1–22 (its negative "fast" levels are left out, as
+ * containers/image's zstd writer takes none either). `none` has no level.
+ */
+export const COMPRESSION_LEVELS: Record<LayerCompressionKind, readonly [number, number] | undefined> = {
+  none: undefined,
+  gzip: [1, 9],
+  zstd: [1, 22],
+};
 
-function checkLevel(kind: LayerCompressionKind, level: number | undefined): void {
-  const range = LEVELS[kind];
-  if (level === undefined || !range) return;
+/** The level a layer is written at when none is asked for (the defaults of zlib and libzstd). */
+export const DEFAULT_COMPRESSION_LEVEL: Record<LayerCompressionKind, number | undefined> = {
+  none: undefined,
+  gzip: DEFAULT_GZIP_LEVEL,
+  zstd: DEFAULT_ZSTD_LEVEL,
+};
+
+/**
+ * `value` (a number, or the text of a flag) as a level of `kind`, or INVALID_ARGUMENT naming `name`, the value
+ * and the range (`buildah push --compression-level` and skopeo's `--dest-compress-level` take the same ranges).
+ */
+export function parseCompressionLevel(
+  kind: LayerCompressionKind,
+  value: number | string,
+  name = 'compression level',
+): number {
+  const range = COMPRESSION_LEVELS[kind];
+  if (!range) {
+    throw new KimgError(
+      'INVALID_ARGUMENT',
+      `${name} ${value}: ${kind} layers are not compressed and have no level`,
+      'leave the level out, or choose gzip (1 to 9) or zstd (1 to 22)',
+    );
+  }
+  const level = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(level) || level < range[0] || level > range[1]) {
     throw new KimgError(
       'INVALID_ARGUMENT',
-      `compression level ${level} is out of range for ${kind}`,
-      `use a whole number from ${range[0]} to ${range[1]}`,
+      `${name} ${value}: ${kind} levels are ${range[0]} to ${range[1]}`,
+      `use a whole number from ${range[0]} (fastest) to ${range[1]} (smallest); default ${DEFAULT_COMPRESSION_LEVEL[kind]}`,
     );
   }
+  return level;
+}
+
+function checkLevel(kind: LayerCompressionKind, level: number | undefined): void {
+  if (level !== undefined) parseCompressionLevel(kind, level);
 }

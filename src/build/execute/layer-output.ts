@@ -18,6 +18,8 @@ import type { LayerSink, StoredLayer } from '../run/layer-sink';
 
 export interface LayerOutputOptions {
   compression: LayerCompressionKind;
+  /** The level of `compression`; default the compression's own (compressors.ts). */
+  level?: number;
   /** Seconds since the epoch: the mtime of every member. */
   timestamp: number;
   /** `--preserve-mtime`: members keep their files' mtimes instead of `timestamp` (not reproducible). */
@@ -75,6 +77,7 @@ export class LayerOutput {
     return this.stage(
       encodeLayer(entries, {
         compression,
+        ...this.levelOf(compression),
         timestamp: this.options.timestamp,
         ...(this.options.preserveMtime && { preserveMtime: true }),
         ...(owner && { owner }),
@@ -88,7 +91,10 @@ export class LayerOutput {
   readonly sink: LayerSink = async (tar: Readable, options = {}) => {
     const compression = this.options.compression;
     const pool = this.gzipPool(compression);
-    return this.stage(encodeTarStream(tar, { compression, ...(pool && { pool }) }), options.signal);
+    return this.stage(
+      encodeTarStream(tar, { compression, ...this.levelOf(compression), ...(pool && { pool }) }),
+      options.signal,
+    );
   };
 
   async close(): Promise<void> {
@@ -104,6 +110,12 @@ export class LayerOutput {
       pipeline(Readable.from(layer.chunks), sink, signal ? { signal } : {}),
     );
     return { descriptor, diffId: layer.diffId() };
+  }
+
+  /** The build's level belongs to the build's compression; a layer written otherwise (`none`) takes none. */
+  private levelOf(compression: LayerCompressionKind): { level?: number } {
+    const { level } = this.options;
+    return level !== undefined && compression === this.options.compression ? { level } : {};
   }
 
   private gzipPool(compression: LayerCompressionKind): DeflatePool | undefined {

@@ -12,7 +12,11 @@ import {
 } from '../../build';
 import { formatDiagnostic } from '../../build/kubefile';
 import { KimgError } from '../../errors';
-import { LAYER_COMPRESSIONS, type LayerCompressionKind } from '../../layer/compressors';
+import {
+  LAYER_COMPRESSIONS,
+  parseCompressionLevel,
+  type LayerCompressionKind,
+} from '../../layer/compressors';
 import { parsePlatform } from '../../manifest/platform';
 import { parseByteSize } from '../../unpack';
 import { createContext } from '../context';
@@ -29,6 +33,7 @@ interface BuildArgs extends GlobalOptions {
   platform?: string | string[];
   cache: boolean;
   compression: LayerCompressionKind;
+  'compression-level'?: string;
   type?: ClusterImageType;
   timestamp?: number;
   'preserve-mtime'?: boolean;
@@ -78,6 +83,11 @@ export const buildCommand: CommandModule<GlobalOptions, BuildArgs> = {
           .map((p) => parseFlag(() => parsePlatform(p.trim()))),
         noCache: !argv.cache,
         compression: argv.compression,
+        ...(argv['compression-level'] !== undefined && {
+          compressionLevel: parseFlag(() =>
+            parseCompressionLevel(argv.compression, String(argv['compression-level']), '--compression-level'),
+          ),
+        }),
         ...(argv.timestamp !== undefined && { timestamp: argv.timestamp }),
         ...(argv['preserve-mtime'] && { preserveMtime: true }),
         ...(argv.target !== undefined && { target: argv.target }),
@@ -166,6 +176,10 @@ function options(argv: Argv<GlobalOptions>) {
       choices: LAYER_COMPRESSIONS,
       default: 'gzip' as LayerCompressionKind,
       describe: 'layer compression',
+    })
+    .option('compression-level', {
+      type: 'string',
+      describe: 'layer compression level: gzip 1–9 (default 6), zstd 1–22 (default 3)',
     })
     .option('type', { choices: CLUSTER_IMAGE_TYPES, describe: 'cluster image type (label sealos.io.type)' })
     .option('timestamp', {

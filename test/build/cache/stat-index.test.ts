@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build, type BuildOptions } from '../../../src/build';
 import { BUILD_CACHE_DIR, STAT_INDEX_DIR } from '../../../src/build/cache';
 import { makeTempDir, removeTempDirs } from '../../harness';
 import { writeTree } from '../../cli/build-helpers';
+import { buildBeside } from '../build-beside';
 
 /**
  * Issue 13: the stat index (cached rebuilds that do not read the context), the one-pass first build (each file
@@ -28,17 +28,7 @@ async function context(name: string, kubefile: string): Promise<string> {
   return dir;
 }
 
-function run(dir: string, root: string, extra: Partial<BuildOptions> = {}) {
-  return build({
-    context: dir,
-    file: join(dir, '..', 'Kubefile'),
-    tags: ['t:1'],
-    saveImages: false,
-    platforms: [{ os: 'linux', architecture: 'amd64' }],
-    open: { storeRoot: root },
-    ...extra,
-  });
-}
+const run = buildBeside;
 
 async function indexFile(root: string): Promise<Record<string, [string, string]>> {
   const dir = join(root, BUILD_CACHE_DIR, STAT_INDEX_DIR);
