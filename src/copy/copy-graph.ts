@@ -118,8 +118,8 @@ export class GraphCopier {
   /**
    * A manifest's bytes from the source, or undefined when the destination has it (its whole subtree then too).
    * A registry destination is asked its own tag first (HEADed when it opened: no round trip here, and an image
-   * already there costs no source read); its digest HEAD and the source read are independent round trips, so
-   * they overlap (issue 12 "Latency"). Local destinations answer at once, before anything is read.
+   * already there costs no source read); when the tag is new, its digest is not asked at all (`tagIsNew`), else
+   * the digest HEAD and the source read are independent round trips, so they overlap (issue 12 "Latency"). Local destinations answer at once, before anything is read.
    */
   private async readUnlessPresent(desc: Descriptor): Promise<Buffer | undefined> {
     const { signal } = this.options;
@@ -129,6 +129,7 @@ export class GraphCopier {
       return (await destination.exists(desc, { signal })) ? undefined : read();
     }
     if (await destination.tagNames(desc, { signal })) return undefined;
+    if (await destination.tagIsNew(desc, { signal })) return read();
     const bytes = read();
     bytes.catch(() => undefined); // awaited below unless the destination has it
     return (await destination.exists(desc, { signal })) ? undefined : bytes;

@@ -11,13 +11,7 @@ export class RequestCount {
   readonly onEvent = (event: HttpEvent): void => {
     // One event per attempt once it has an outcome (a status or an error).
     if (event.status === undefined && event.error === undefined) return;
-    let host: string;
-    try {
-      host = new URL(event.url).host;
-    } catch {
-      return;
-    }
-    this.byHost.set(host, (this.byHost.get(host) ?? 0) + 1);
+    this.byHost.set(event.host, (this.byHost.get(event.host) ?? 0) + 1);
   };
 
   get total(): number {

@@ -78,6 +78,12 @@ export interface TaggingRemote {
   tagNames(desc: Descriptor, options?: IoOptions): Promise<boolean>;
   /** `desc` will be tagged `names` at commit: its manifest may be stored by those tag PUTs alone (one PUT per tag). */
   expectTags(desc: Descriptor, names: readonly string[]): void;
+  /**
+   * The destination's own tag does not exist and `desc` is the image it will name: new content as a rule, so the
+   * engine does not ask for its digest (one HEAD less per new image); what is already there is still found blob
+   * by blob. A tag that exists but names another digest (a moved `latest`) keeps the digest check.
+   */
+  tagIsNew(desc: Descriptor, options?: IoOptions): Promise<boolean>;
 }
 
 export function isTaggingRemote(target: Target): target is Target & TaggingRemote {

@@ -51,7 +51,7 @@ interface CopyReport {
 }
 
 /** `kimg --format json copy` from the source proxy to a fresh repository behind the destination proxy. */
-async function copyThroughProxies(repo: string, flags: string[] = []) {
+async function copyThroughProxies(repo: string, flags: string[] = [], tag = '1') {
   src.reset();
   dst.reset();
   const result = await kimg(
@@ -61,7 +61,7 @@ async function copyThroughProxies(repo: string, flags: string[] = []) {
       'json',
       'copy',
       `docker://${src.host}/lat/app:1`,
-      `docker://${dst.host}/${repo}:1`,
+      `docker://${dst.host}/${repo}:${tag}`,
     ],
     { root: join(work, `store-${repo.replace('/', '-')}`) },
   );
@@ -104,11 +104,11 @@ describe('kimg copy between two registries', () => {
       'GET manifest@digest': 1,
       'GET blob': 4,
     });
-    // Destination: ping, its tag, the manifest by digest (absent), 4 × (HEAD, POST, PUT), one manifest PUT by tag.
+    // Destination: ping, its tag (absent: a new tag, so the manifest's digest is not asked), 4 × (HEAD, POST,
+    // PUT), one manifest PUT by tag.
     expect(count(byKind(dst.requests))).toEqual({
       'GET /v2/': 1,
       'HEAD manifest:tag': 1,
-      'HEAD manifest@digest': 1,
       'HEAD blob': 4,
       'POST upload': 4,
       'PUT upload': 4,
@@ -124,7 +124,42 @@ describe('kimg copy between two registries', () => {
     expect(src.tlsProbes()).toBe(1);
     expect(dst.tlsProbes()).toBe(1);
     expect(src.requests).toHaveLength(7);
-    expect(dst.requests).toHaveLength(16);
+    expect(dst.requests).toHaveLength(15);
+  });
+
+  it('a new tag for content already there uploads nothing; a moved tag asks for the digest', async () => {
+    const plain = ['--plain-http', `${src.host},${dst.host}`];
+    await copyThroughProxies('again/app', plain, 'first');
+    // A new tag: no digest HEAD (a new tag is new content as a rule); the blobs are found by their HEADs.
+    const second = await copyThroughProxies('again/app', plain, 'second');
+    expect(second.digest).toBe(image.manifestDigest);
+    expect(count(byKind(dst.requests))).toEqual({
+      'GET /v2/': 1,
+      'HEAD manifest:tag': 1,
+      'HEAD blob': 4,
+      'PUT manifest:tag': 1,
+    });
+    // A tag that names another image (a moved `latest`): the digest is asked, and answers for every blob.
+    const other = await writeRandomImage(join(work, 'other'), { ref: 'other', layers: 1, seed: 121 });
+    await kimgOk(
+      ['copy', `oci:${join(work, 'other')}:other`, `docker://${destination.host}/again/app:moved`],
+      {
+        root: join(work, 'store-other'),
+      },
+    );
+    expect(other.manifestDigest).not.toBe(image.manifestDigest);
+    const moved = await copyThroughProxies('again/app', plain, 'moved');
+    expect(moved.digest).toBe(image.manifestDigest);
+    expect(count(byKind(dst.requests))).toEqual({
+      'GET /v2/': 1,
+      'HEAD manifest:tag': 1,
+      'HEAD manifest@digest': 1,
+      // The tag PUT needs the manifest's exact bytes: read back where they are (pending-tags.ts).
+      'GET manifest@digest': 1,
+      'PUT manifest:tag': 1,
+    });
+    const found = await kimgOk(['inspect', '--raw', `docker://${destination.host}/again/app:moved`]);
+    expect(found.stdout.length).toBeGreaterThan(0);
   });
 
   it('an image already there costs one request on each side, and no manifest read', async () => {

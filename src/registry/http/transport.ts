@@ -67,7 +67,10 @@ export interface HttpResponse {
 /** One line per attempt for `--debug` logs and request-count tests. URLs are already redacted. */
 export interface HttpEvent {
   method: string;
+  /** Redacted (redact.ts); made when first read: a run that only counts requests never pays for it. */
   url: string;
+  /** The host (and port) the request went to. */
+  host: string;
   status?: number;
   attempt: number;
   error?: string;
@@ -236,8 +239,18 @@ export class HttpTransport {
     this.stats.retries++;
   }
 
-  private emit(event: Omit<HttpEvent, 'url'> & { url: URL }): void {
-    this.parts.onEvent?.({ ...event, url: redactUrl(event.url) });
+  private emit(event: Omit<HttpEvent, 'url' | 'host'> & { url: URL }): void {
+    const onEvent = this.parts.onEvent;
+    if (!onEvent) return;
+    const { url, ...rest } = event;
+    let redacted: string | undefined;
+    onEvent({
+      ...rest,
+      host: url.host,
+      get url() {
+        return (redacted ??= redactUrl(url));
+      },
+    });
   }
 }
 

@@ -31,6 +31,13 @@ export class PendingTags {
     return (await this.current)?.digest === desc.digest;
   }
 
+  /** True when the target's own tag does not exist at the destination (the same cached HEAD). */
+  async ownTagAbsent(signal?: AbortSignal): Promise<boolean> {
+    if (this.ownTag === undefined) return false;
+    this.current ??= this.repo.headManifest(this.ownTag, { signal });
+    return (await this.current) === undefined;
+  }
+
   add(tag: string, desc: Descriptor): void {
     this.pending.set(tag, desc);
   }

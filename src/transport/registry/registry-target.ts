@@ -117,6 +117,12 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
     return this.watch(this.pendingTags.ownTagNames(desc, options.signal));
   }
 
+  async tagIsNew(desc: Descriptor, options: IoOptions = {}): Promise<boolean> {
+    return (
+      this.expected.has(desc.digest) && (await this.watch(this.pendingTags.ownTagAbsent(options.signal)))
+    );
+  }
+
   expectTags(desc: Descriptor, names: readonly string[]): void {
     if (names.some((name) => repositoryRef(name, this.reference, this.description).tag !== undefined))
       this.expected.add(desc.digest);
