@@ -6,8 +6,7 @@ import { discoverImages } from '../../../src/airgap/discovery';
 import { makeTempDir, removeTempDirs, run, testHelm } from '../../harness';
 import { writeTree } from './fixture-context';
 
-const REGISTER = join(__dirname, '..', '..', 'harness', 'ts-register.js');
-const CHILD = join(__dirname, 'discover-child.ts');
+const CHILD = join(__dirname, 'discover-child.js');
 const MiB = 1024 * 1024;
 
 interface ChildOutcome {
@@ -19,11 +18,11 @@ interface ChildOutcome {
   growth: number;
 }
 
-/** Discovery in a child process, so its time and peak memory are its own. */
+/** Discovery in a child process (dist/, so `npm run build` first), so its time and peak memory are its own. */
 async function discoverInChild(context: string, env: NodeJS.ProcessEnv = {}): Promise<ChildOutcome> {
   const result = await run(
     process.execPath,
-    ['--expose-gc', '-r', REGISTER, CHILD, context, '{"helm":false}'],
+    ['--expose-gc', CHILD, context, '{"helm":false}'],
     {
       env: { ...process.env, ...env },
     },
