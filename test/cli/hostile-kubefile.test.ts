@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { kimg, makeTempDir, removeTempDirs, treeHash } from '../harness';
+import { kimg, makeTempDir, removeTempDirs, REPO_ROOT, treeHash } from '../harness';
 import { storeImageFiles, writeTree } from './build-helpers';
 
 /**
@@ -21,11 +21,13 @@ beforeAll(async () => {
   work = await makeTempDir();
   root = join(work, 'store');
   await mkdir(root);
-  // Peak RSS of the child, written when it exits (process.resourceUsage().maxRSS is in KiB).
+  // Peak RSS of the child in KiB, written when it exits (harness/peak-rss.js: the process's own peak, not
+  // getrusage's maxRSS, which a child inherits from the jest worker that spawned it).
   preload = join(work, 'peak-rss.js');
   await writeFile(
     preload,
-    "process.on('exit', () => require('fs').writeFileSync(process.env.PEAK_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+    `const { peakRss } = require(${JSON.stringify(join(REPO_ROOT, 'test', 'harness', 'peak-rss.js'))});\n` +
+      "process.on('exit', () => require('fs').writeFileSync(process.env.PEAK_RSS_FILE, String(Math.round(peakRss() / 1024))));\n",
   );
 });
 afterAll(removeTempDirs);

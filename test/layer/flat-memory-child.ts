@@ -3,6 +3,11 @@
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { writeLayer, type LayerCompressionKind } from '../../src/layer';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain JavaScript helper shared with JS children
+const { peakRss, resetPeak } = require('../harness/peak-rss') as {
+  peakRss: () => number;
+  resetPeak: () => void;
+};
 
 async function main(): Promise<void> {
   const size = Number(process.argv[2]);
@@ -15,6 +20,8 @@ async function main(): Promise<void> {
     }
   }
   global.gc?.();
+  // Peak from here on, of this process only (harness/peak-rss.js: getrusage's maxRSS is inherited across exec).
+  resetPeak();
   const baseline = process.memoryUsage.rss();
   const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   await writeLayer(
@@ -25,7 +32,7 @@ async function main(): Promise<void> {
       workers: Number(process.env['WORKERS'] ?? 4),
     },
   );
-  const peak = process.resourceUsage().maxRSS * 1024;
+  const peak = peakRss();
   process.stdout.write(JSON.stringify({ growth: peak - baseline }));
   if (process.env['DEBUG_MEM']) console.error(process.memoryUsage());
 }

@@ -1,10 +1,13 @@
 // Child process of hostile-input.test.ts: runs discoverImages (from dist/, which `npm test` builds) on the context
 // in argv[2] with the options JSON in argv[3] and prints the outcome, the time it took and the growth of peak RSS
-// over the baseline measured after start-up, so the test can bound both. Plain JavaScript on purpose: compiling
-// the sources with TypeScript in this process (ts-register) raised its start-up peak past what discovery itself
-// uses, and under a loaded CI run that transient showed up as 50+ MiB of "growth".
+// over the baseline measured after start-up, so the test can bound both.
+//
+// The peak is this process's own, reset just before discovery (harness/peak-rss.js): getrusage's maxRSS, used
+// before, is carried across exec, so under a big jest worker CI saw 140–225 MiB of "growth". Plain JavaScript, so
+// no TypeScript compile adds a start-up peak either.
 'use strict';
 const { join } = require('node:path');
+const { peakRss, resetPeak } = require('../../harness/peak-rss');
 
 const dist = join(__dirname, '..', '..', '..', 'dist');
 const { discoverImages } = require(join(dist, 'airgap', 'discovery'));
@@ -13,6 +16,7 @@ const { isKimgError } = require(join(dist, 'errors'));
 async function main() {
   const options = JSON.parse(process.argv[3] ?? '{}');
   global.gc?.();
+  resetPeak();
   const baseline = process.memoryUsage.rss();
   const start = process.hrtime.bigint();
   let outcome;
@@ -24,7 +28,7 @@ async function main() {
     outcome = { code: err.code, message: err.message, hint: err.hint };
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const growth = process.resourceUsage().maxRSS * 1024 - baseline;
+  const growth = peakRss() - baseline;
   process.stdout.write(JSON.stringify({ ...outcome, ms, growth }));
 }
 
