@@ -25,7 +25,7 @@ import { capture, cpuSeconds, measure, measureOutput, median, rssMethod, type Sa
 import { numberOption, sharedOptions } from './lib/options';
 import { kimgToMeasure, repoRoot, requireTool, rmrf, which } from './lib/paths';
 import { cleanupHarness, skopeoEnv, startBenchRegistry } from './lib/registries';
-import { kimgRevision, machineInfo, machineLine, writeJson } from './lib/report';
+import { kimgRevision, machineInfo, machineLine, markdownTable, writeJson } from './lib/report';
 
 const HELP = `usage: npm run bench -- build [options]
   --runs N       timed runs per case, median reported (default 3)
@@ -280,10 +280,7 @@ function table(rows: Row[]): string {
     f(r.mib, 1),
     r.check || '-',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
-  const line = (cells: string[]) =>
-    '| ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ') + ' |';
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return markdownTable(head, body);
 }
 
 interface Target {

@@ -29,6 +29,7 @@ import {
   kimgRevision,
   machineInfo,
   machineLine,
+  markdownTable,
   ratio,
   summarize,
   table,
@@ -231,10 +232,7 @@ function countsTable(cases: LatencyCase[]): string {
     }
   }
   const head = ['case', 'tool', 'source requests', 'destination requests', 'https probes'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) =>
-    '| ' + cells.map((cell, i) => cell.padEnd(widths[i] as number)).join(' | ') + ' |';
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return markdownTable(head, rows);
 }
 
 export async function run(argv: string[]): Promise<number> {

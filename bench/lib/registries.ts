@@ -9,7 +9,7 @@ import { startRegistry, type RunningRegistry } from '../../test/harness/registry
 import { removeTempDirs } from '../../test/harness/temp';
 import { capture, measure, Sample } from './measure';
 import { listenerPid, processCpuSeconds } from './proc';
-import { CaseResult, ratio, ReferenceResult, summarize, ToolResult } from './report';
+import { CaseResult, markdownTable, ratio, ReferenceResult, summarize, ToolResult } from './report';
 import { rmrf } from './paths';
 
 /** A docker-registry on 127.0.0.1, optionally behind the harness's counting proxy. */
@@ -306,8 +306,5 @@ export function requestsTable(results: RegistryCaseResult[]): string {
       formatCounts(r.requests?.skopeo),
     ]);
   const head = ['case', 'counted at', 'kimg requests', 'skopeo requests'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) =>
-    '| ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ') + ' |';
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return markdownTable(head, rows);
 }

@@ -109,6 +109,11 @@ export function table(
       r.error ? 'FAILED' : (r.result?.check ?? '-'),
     ]),
   ]);
+  return markdownTable(head, rows);
+}
+
+/** A Markdown table, each column as wide as its widest cell (the layout of every table in docs/benchmarks.md). */
+export function markdownTable(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
     '| ' + cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ') + ' |';

@@ -27,15 +27,18 @@ export class PendingTags {
   /** True when the target's own tag already points at `desc` (one HEAD per target, then cached). */
   async ownTagNames(desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
     if (this.ownTag === undefined) return false;
-    this.current ??= this.repo.headManifest(this.ownTag, { signal });
-    return (await this.current)?.digest === desc.digest;
+    return (await this.ownTagHead(this.ownTag, signal))?.digest === desc.digest;
   }
 
   /** True when the target's own tag does not exist at the destination (the same cached HEAD). */
   async ownTagAbsent(signal?: AbortSignal): Promise<boolean> {
     if (this.ownTag === undefined) return false;
-    this.current ??= this.repo.headManifest(this.ownTag, { signal });
-    return (await this.current) === undefined;
+    return (await this.ownTagHead(this.ownTag, signal)) === undefined;
+  }
+
+  /** The own tag's HEAD: started by `prefetch` or by the first question, then answered from memory. */
+  private ownTagHead(tag: string, signal?: AbortSignal): Promise<Descriptor | undefined> {
+    return (this.current ??= this.repo.headManifest(tag, { signal }));
   }
 
   add(tag: string, desc: Descriptor): void {

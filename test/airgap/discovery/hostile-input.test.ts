@@ -20,13 +20,9 @@ interface ChildOutcome {
 
 /** Discovery in a child process (dist/, so `npm run build` first), so its time and peak memory are its own. */
 async function discoverInChild(context: string, env: NodeJS.ProcessEnv = {}): Promise<ChildOutcome> {
-  const result = await run(
-    process.execPath,
-    ['--expose-gc', CHILD, context, '{"helm":false}'],
-    {
-      env: { ...process.env, ...env },
-    },
-  );
+  const result = await run(process.execPath, ['--expose-gc', CHILD, context, '{"helm":false}'], {
+    env: { ...process.env, ...env },
+  });
   if (result.code !== 0) throw new Error(`discover-child failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as ChildOutcome;
 }
