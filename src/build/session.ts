@@ -37,7 +37,6 @@ export async function openSession(options: BuildOptions, settings: BuildSettings
     maxIgnoreFileSize: settings.maxIgnoreFileSize,
     index,
   });
-  index.attach(context.entries);
   cache.track(index);
   const output = new LayerOutput(store, store.root, { ...settings.layers, ...(signal && { signal }) });
   let client: Promise<UrlClient> | undefined;

@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { KimgError } from '../errors';
@@ -18,11 +17,6 @@ export interface LayerTarOptions {
 
 export interface LayerTarBlockOptions extends LayerTarOptions {
   buffers: BlockBuffers;
-  /**
-   * Told each regular file's content sha256 (hex) as it is read, for the build's stat index: the bytes are
-   * hashed from the block they were read into, so learning the digests costs no second read.
-   */
-  onFileDigest?: (entry: OrderedEntry, sha256: string) => void;
 }
 
 /** A context file that is not one any more (a FIFO or a link swapped in) is refused, never waited on. */
@@ -61,12 +55,10 @@ export async function* layerTarBlocks(
     } else {
       const size = entry.size ?? 0;
       yield* out.put(encodeMemberHeader({ ...header, size }));
-      const hash = options.onFileDigest ? createHash('sha256') : undefined;
       if (size > 0) {
-        if (entry.file !== undefined) yield* out.readFile(entry, entry.file, size, hash);
-        else yield* out.copyStream(entry, size, hash);
+        if (entry.file !== undefined) yield* out.readFile(entry, entry.file, size);
+        else yield* out.copyStream(entry, size);
       }
-      if (hash) options.onFileDigest?.(entry, hash.digest('hex'));
       yield* out.zeros(padding(size));
     }
   }
@@ -102,7 +94,7 @@ class BlockFill {
     }
   }
 
-  async *readFile(entry: OrderedEntry, path: string, size: number, hash?: Hash): AsyncGenerator<Buffer> {
+  async *readFile(entry: OrderedEntry, path: string, size: number): AsyncGenerator<Buffer> {
     const handle = await open(path, READ_FLAGS).catch((err: unknown) => {
       throw changed(entry, `cannot be opened (${(err as Error).message})`, err);
     });
@@ -112,7 +104,6 @@ class BlockFill {
         const want = Math.min(size - position, block.length - this.filled);
         const { bytesRead } = await handle.read(block, this.filled, want, position);
         if (bytesRead === 0) throw changed(entry, `listed with ${size} bytes, read ${position}`);
-        hash?.update(block.subarray(this.filled, this.filled + bytesRead));
         position += bytesRead;
         yield* this.advance(bytesRead);
       }
@@ -126,7 +117,7 @@ class BlockFill {
     }
   }
 
-  async *copyStream(entry: OrderedEntry, size: number, hash?: Hash): AsyncGenerator<Buffer> {
+  async *copyStream(entry: OrderedEntry, size: number): AsyncGenerator<Buffer> {
     if (!entry.open) {
       throw new KimgError('INVALID_ARGUMENT', `layer entry "${entry.path}" has ${size} bytes but no content`);
     }
@@ -135,7 +126,6 @@ class BlockFill {
       const bytes = chunk as Buffer;
       read += bytes.length;
       if (read > size) break;
-      hash?.update(bytes);
       yield* this.put(bytes);
     }
     if (read !== size) throw changed(entry, `listed with ${size} bytes, read ${read > size ? 'more' : read}`);

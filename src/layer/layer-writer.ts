@@ -7,7 +7,7 @@ import type { Digest } from '../digest';
 import { compressBlocks, LAYER_MEDIA_TYPE, type LayerCompressionKind } from './compressors';
 import { DeflatePool } from './deflate-pool';
 import { BlockBuffers, COMPRESSION_BLOCK_SIZE, fixedBlocks } from './fixed-blocks';
-import { orderLayerEntries, type LayerEntry, type OrderedEntry } from './layer-entry';
+import { orderLayerEntries, type LayerEntry } from './layer-entry';
 import { layerTarBlocks, type LayerTarOptions } from './layer-tar';
 
 export interface EncodeLayerOptions {
@@ -20,8 +20,6 @@ export interface EncodeLayerOptions {
   pool?: DeflatePool;
   /** zstd worker threads; default the core count. Never changes the output bytes. */
   zstdWorkers?: number;
-  /** Told each regular file's content sha256 (hex) as the tar reads it (layer-tar.ts). */
-  onFileDigest?: (entry: OrderedEntry, sha256: string) => void;
 }
 
 export interface WriteLayerOptions extends LayerTarOptions, Omit<EncodeLayerOptions, 'pool'> {
@@ -61,18 +59,40 @@ export function encodeLayer(
   options: EncodeLayerOptions & LayerTarOptions = {},
 ): EncodedLayer {
   const buffers = new BlockBuffers(options.blockSize ?? COMPRESSION_BLOCK_SIZE);
-  const ordered = orderLayerEntries(entries);
-  return encodeTar(
-    layerTarBlocks(ordered, {
-      buffers,
-      ...(options.timestamp !== undefined && { timestamp: options.timestamp }),
-      ...(options.preserveMtime && { preserveMtime: true }),
-      ...(options.owner && { owner: options.owner }),
-      ...(options.onFileDigest && { onFileDigest: options.onFileDigest }),
-    }),
-    options,
+  return encodeTar(tarBlocks(entries, options, buffers), options, buffers);
+}
+
+/**
+ * The diff ID and tar size of the layer `entries` would make, without compressing it: what a build reads to
+ * key a step it may find in its cache (issue 13). One block buffer is reused: the files are read and hashed,
+ * nothing is kept.
+ */
+export async function hashLayer(
+  entries: Iterable<LayerEntry>,
+  options: LayerTarOptions = {},
+): Promise<{ diffId: Digest; size: number }> {
+  const buffers = new BlockBuffers(COMPRESSION_BLOCK_SIZE);
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const block of tarBlocks(entries, options, buffers)) {
+    hash.update(block);
+    size += block.length;
+    buffers.give(block);
+  }
+  return { diffId: `sha256:${hash.digest('hex')}`, size };
+}
+
+function tarBlocks(
+  entries: Iterable<LayerEntry>,
+  options: LayerTarOptions,
+  buffers: BlockBuffers,
+): AsyncGenerator<Buffer> {
+  return layerTarBlocks(orderLayerEntries(entries), {
     buffers,
-  );
+    ...(options.timestamp !== undefined && { timestamp: options.timestamp }),
+    ...(options.preserveMtime && { preserveMtime: true }),
+    ...(options.owner && { owner: options.owner }),
+  });
 }
 
 /** A tar made elsewhere (RUN's normalized diff) as a layer: re-cut into fixed blocks, hashed, compressed. */

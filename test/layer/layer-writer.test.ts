@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isKimgError } from '../../src/errors';
 import {
+  hashLayer,
   TarIndex,
   writeLayer,
   writeLayerFile,
@@ -56,6 +57,16 @@ describe('writeLayer', () => {
     expect(first.written.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
     expect(first.written.size).toBe(first.bytes.length);
     expect(gunzipSync(first.bytes).length).toBe(first.written.uncompressedSize);
+  });
+
+  it('hashLayer gives the diff ID and tar size writeLayer writes, for any owner and timestamp', async () => {
+    for (const options of [{}, { owner: { uid: 1000, gid: 2000 }, timestamp: 1_700_000_000 }]) {
+      const { written } = await layerBytes(tree(1_600_000_000), options);
+      const hashed = await hashLayer(tree(1_600_000_000), options);
+      expect(hashed).toEqual({ diffId: written.diffId, size: written.uncompressedSize });
+    }
+    const other = await hashLayer(tree(1_600_000_000), { owner: { uid: 1, gid: 1 } });
+    expect(other.diffId).not.toBe((await layerBytes(tree(1_600_000_000))).written.diffId);
   });
 
   it('gives identical gzip bytes with 1 and 4 workers', async () => {

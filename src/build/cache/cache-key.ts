@@ -37,7 +37,7 @@ export function layerKey(
 /**
  * A content-free key for a COPY: whether one like it (same planned copy, same settings) was ever built with
  * this store. If not, no step or layer key can hit, so a context file the stat index does not know is not read
- * just to compute a key that will miss — it is read once, by the layer writer, which learns its digest.
+ * just to compute a key that will miss — it is read once, by the layer writer, and the step keyed on its diff ID.
  */
 export function probeKey(copy: unknown, settings: object): Digest {
   return digestJson({ probe: copy, settings });

@@ -1,19 +1,19 @@
 import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FILE_READ_CHUNK, type Digest } from '../../digest';
+import { FILE_READ_CHUNK } from '../../digest';
 import type { LayerEntry } from '../../layer';
 import { walkContext, type ContextEntry } from './context-walk';
 import { resolveSources, type CopyItem, type ResolveSourcesOptions, type SourceIndex } from './copy-sources';
 import { readIgnoreRules, type IgnoreRules } from './ignore-file';
-import { SourceKey, type FileDigestIndex, type HashSourcesOptions } from './source-hash';
+import type { CopyKeyIndex } from './copy-key-index';
 
 export interface BuildContextOptions {
   /** An ignore file to use instead of `.kubefileignore` / `.sealignore` / `.dockerignore` (relative to `dir`). */
   ignoreFile?: string;
   /** Bytes; default MAX_IGNORE_FILE_SIZE (1 MiB). */
   maxIgnoreFileSize?: number;
-  /** Digests of files hashed by earlier builds (the stat index): unchanged files are not read again. */
-  index?: FileDigestIndex;
+  /** The keys of COPYs built from this context before (the stat index): unchanged sources are not read again. */
+  index?: CopyKeyIndex;
 }
 
 /**
@@ -28,7 +28,8 @@ export class BuildContext implements SourceIndex {
     readonly root: string,
     readonly ignore: IgnoreRules,
     readonly entries: readonly ContextEntry[],
-    private readonly digests?: FileDigestIndex,
+    /** The stat index of this context, when the build keeps one (a stage's or archive's tree has none). */
+    readonly keys?: CopyKeyIndex,
   ) {
     entries.forEach((entry, i) => this.index.set(entry.path, i));
   }
@@ -45,16 +46,6 @@ export class BuildContext implements SourceIndex {
   /** COPY/ADD sources → items (see copy-sources.ts for the rules). */
   resolveSources(patterns: readonly string[], dest: string, options?: ResolveSourcesOptions): CopyItem[] {
     return resolveSources(this, patterns, dest, options);
-  }
-
-  /** The cache key of what `items` put in a layer, reading the files the stat index does not vouch for. */
-  hashSources(items: readonly CopyItem[], options?: HashSourcesOptions): Promise<Digest> {
-    return this.sourceKey(items, options).hash();
-  }
-
-  /** The same key, computed lazily: known now, after reading what is unknown, or learned by the layer writer. */
-  sourceKey(items: readonly CopyItem[], options: HashSourcesOptions = {}): SourceKey {
-    return new SourceKey(this.root, items, { ...options, index: this.digests });
   }
 
   /** Items as layer entries for writeLayer; `chmod` (COPY --chmod) replaces every mode. */

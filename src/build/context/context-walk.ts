@@ -23,7 +23,7 @@ export interface ContextEntry {
   end: number;
   /**
    * Files: what git's index compares to decide a file is unchanged without reading it — device, inode, size,
-   * mode, owner, mtime and ctime in nanoseconds (source-hash.ts `FileDigestIndex`).
+   * mode, owner, mtime and ctime in nanoseconds (copy-key-index.ts, build/cache/stat-index.ts).
    */
   stamp?: string;
   /** Files: mtime in milliseconds (the stat index's racy rule). */

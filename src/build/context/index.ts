@@ -4,5 +4,5 @@ export * from './copy-sources';
 export * from './ignore-file';
 export * from './ignore-pattern';
 export * from './source-glob';
-export * from './source-hash';
+export * from './copy-key-index';
 export * from './symlink-scope';

@@ -37,23 +37,34 @@ export interface CopySource {
   preserveMtime?: boolean;
 }
 
+/** What a COPY layer depends on besides its sources: where and as whom they land, the tar's settings. */
+export interface CopyScope {
+  layout: { intoDir: boolean; owner: { uid: number; gid: number } | undefined };
+  tar: { timestamp: number; preserveMtime: boolean };
+}
+
 export interface PreparedCopy {
-  /** The content part of the step's cache key if it is known without reading a file (stat index, origin key). */
-  known(): string | undefined;
-  /** Bytes `content()` would read now. */
-  unknownBytes: number;
-  /** The content part of the key: reads what is still unknown (after a layer write, only what it did not read). */
-  content(): Promise<string>;
-  /** Told the digest of a context file (absolute path) the layer writer read: it is not read again for the key. */
-  learn(file: string, sha256: string): void;
-  /** The layer's entries; only called on a cache miss. */
+  /**
+   * The content part of the step's key, if it is known without reading a source: a `--from` origin's key, or
+   * the diff ID the stat index remembers for this COPY of unchanged context files.
+   */
+  known(scope: CopyScope): string | undefined;
+  /**
+   * Context sources are keyed by their layer's diff ID (the tar holds exactly what the layer depends on, so
+   * the key is the same on any machine and in any checkout): learned by writing the layer, or by hashing its
+   * tar when a cached step may exist. A `--from` origin is keyed by its own key and is always `known`.
+   */
+  keyedByLayer: boolean;
+  /** Tells the stat index the diff ID of this COPY of the context as it is now (keyedByLayer only). */
+  remember(scope: CopyScope, diffId: string): void;
+  /** The layer's entries, listed once (an ADD archive unpacked once), for the writer or a hash of the tar. */
   entries(): Promise<LayerEntry[]>;
 }
 
 /**
- * COPY/ADD in two phases, so a cache hit never touches what a miss would write: (1) resolve sources and hash
- * what they hold (the context once; a stage or image by its key); (2) on a miss, list the layer entries.
- * Errors name the Kubefile line.
+ * COPY/ADD in two phases, so a cache hit never touches what a miss would write: (1) resolve the sources and
+ * what their key can be found from (the stat index; a stage or image by its key); (2) list the layer entries,
+ * to write the layer or to hash its tar. Errors name the Kubefile line.
  */
 export async function prepareCopy(
   planned: CopySpec,
@@ -69,14 +80,14 @@ export async function prepareCopy(
       const content = digestText(`${source.originKey}\n${JSON.stringify(spec.sources)}`);
       return {
         known: () => content,
-        unknownBytes: 0,
-        content: async () => content,
-        learn: () => undefined,
-        entries: async () =>
+        keyedByLayer: false,
+        remember: () => undefined,
+        entries: once(() =>
           atLine(at, async () => {
             const files = await source.files();
             return [...layerItems(files, resolve(files, spec), spec), ...inlineEntries(spec)];
           }),
+        ),
       };
     }
     const files = await source.files();
@@ -95,19 +106,31 @@ export async function prepareCopy(
     const items = plain.length > 0 ? files.resolveSources(plain, spec.dest) : [];
     const remote = await urlItems(spec, source.urls);
     const fetched = spec.remote ? await fetchApp(spec.remote, source.apps) : undefined;
-    const local = files.sourceKey([...items, ...archives], { includeMtime: source.preserveMtime === true });
-    // URL downloads and fetched APP sources (pinned by their bytes' digest) are part of the content key.
-    const extra = [...(remote.length > 0 ? [JSON.stringify(remote)] : []), ...(fetched ? [fetched.key] : [])];
-    const withRemote = (key: string) => (extra.length > 0 ? digestText([key, ...extra].join('\n')) : key);
+    const sources = [...items, ...archives].map((item) => item.source);
+    // Everything the layer depends on but the bytes of the context files, whose stamps the index compares.
+    const identity = (scope: CopyScope) =>
+      digestText(
+        JSON.stringify({
+          copy: spec,
+          scope,
+          items: [...items, ...archives].map(({ source: s, target }) => [
+            target,
+            s.path,
+            s.type,
+            s.mode,
+            s.linkTarget ?? null,
+            s.linkKey ?? null,
+            source.preserveMtime ? s.mtime : null,
+          ]),
+          remote,
+          fetched: fetched?.key ?? null,
+        }),
+      );
     return {
-      known: () => {
-        const key = local.known();
-        return key === undefined ? undefined : withRemote(key);
-      },
-      unknownBytes: local.unknownBytes,
-      content: async () => withRemote(await atLine(at, () => local.hash())),
-      learn: (file, sha256) => local.learn(file, sha256),
-      entries: () =>
+      known: (scope) => files.keys?.lookup(identity(scope), sources),
+      keyedByLayer: true,
+      remember: (scope, diffId) => files.keys?.record(identity(scope), sources, diffId),
+      entries: once(() =>
         atLine(at, async () => [
           ...layerItems(files, items, spec),
           ...(await archiveEntries(archives, files, spec, source)),
@@ -115,10 +138,17 @@ export async function prepareCopy(
           ...(fetched ? await fetchedEntries(fetched, spec) : []),
           ...inlineEntries(spec),
         ]),
+      ),
     };
   } catch (err) {
     throw positioned(at, err);
   }
+}
+
+/** `make` runs on the first call; later calls get its promise. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 function resolve(files: BuildContext, spec: CopySpec): CopyItem[] {

@@ -165,11 +165,11 @@ async function reusableLayer(env: StageEnv, key: string): Promise<StoredLayer | 
 type CopyAction = Extract<PlannedStep['action'], { kind: 'copy' }>;
 
 /**
- * COPY/ADD (issue 13): the content key comes from the stat index when it vouches for every file; else the
- * unknown files are read for it only if a COPY like this was ever built here (`probeKey`: otherwise no key can
- * hit) — a first build reads each file once, in the layer writer, which learns the digests for the key and the
- * index. A step-key miss still finds a layer with the same bytes by its layer key (`layerKey`): nothing is
- * compressed twice for a config-only change above it.
+ * COPY/ADD (issue 13): a context COPY is keyed by its layer's diff ID. The stat index gives it without reading
+ * when every source file is as it was; else the tar is made and hashed (read once, not compressed) only if a
+ * COPY like this was ever built here (`probeKey`: otherwise no key can hit) — a first build reads each file once,
+ * in the layer writer, and keys the step on the diff ID it wrote. A step-key miss still finds a layer with the
+ * same bytes by its layer key (`layerKey`): nothing is compressed twice for a config-only change above it.
  */
 async function copyStep(
   step: PlannedStep,
@@ -183,33 +183,46 @@ async function copyStep(
   const unpacked: string[] = [];
   try {
     const { prepared, intoDir } = await copyContent(step, action.copy, image, env, unpacked);
+    const owner = await layerOwner(action.copy, image, step.at, env);
+    const layout = { intoDir, owner };
+    const { timestamp, preserveMtime } = env.settings;
+    const scope = { layout, tar: { timestamp, preserveMtime: preserveMtime === true } };
     const probe = probeKey(action.copy, env.settings);
-    let content = prepared.known();
+    let content = prepared.known(scope);
     let hashedBytes = 0;
     if (content === undefined && !env.noCache && (await env.cache.get(probe))?.seen) {
-      hashedBytes = prepared.unknownBytes;
-      content = await prepared.content();
+      const entries = await prepared.entries();
+      hashedBytes = entries.reduce(
+        (bytes, entry) => bytes + (entry.type === 'file' ? (entry.size ?? 0) : 0),
+        0,
+      );
+      content = (
+        await env.output
+          .hash(entries, owner)
+          .catch((err: unknown) => Promise.reject(positioned(step.at, err)))
+      ).diffId;
     }
-    let key = content === undefined ? undefined : stepKey(parent, action, content);
-    let layer = key === undefined || env.noCache ? undefined : await reusableLayer(env, key);
+    let layer =
+      content === undefined || env.noCache
+        ? undefined
+        : await reusableLayer(env, stepKey(parent, action, content));
     const cached = layer !== undefined;
     let layerReused = false;
     if (!layer) {
-      const owner = await layerOwner(action.copy, image, step.at, env);
-      const layout = { intoDir, owner };
       const byBytes =
         content === undefined ? undefined : layerKey(action.copy, layout, content, env.settings);
       layer = byBytes === undefined || env.noCache ? undefined : await reusableLayer(env, byBytes);
       layerReused = layer !== undefined;
-      layer ??= await env.output.write(await prepared.entries(), owner, undefined, {
-        onFileDigest: (entry, sha256) => entry.file !== undefined && prepared.learn(entry.file, sha256),
-      });
-      content ??= await prepared.content();
-      env.cache.put(layerKey(action.copy, layout, content, env.settings), { layer });
+      layer ??= await env.output.write(await prepared.entries(), owner);
     }
-    key ??= stepKey(parent, action, content ?? (await prepared.content()));
+    // What a context COPY's key stands for is the tar it wrote (or found): its diff ID.
+    const keyed = prepared.keyedByLayer ? layer.diffId : content;
+    if (keyed === undefined) throw new Error(`${step.instruction}: a COPY from an origin has no key`);
+    if (!cached) env.cache.put(layerKey(action.copy, layout, keyed, env.settings), { layer });
+    const key = stepKey(parent, action, keyed);
     env.cache.put(key, { layer });
     if (!cached) env.cache.put(probe, { seen: true }); // a step-key hit was written with its probe
+    if (prepared.keyedByLayer) prepared.remember(scope, keyed);
     let next = withLayer(image, layer, step.instruction, env.created);
     if (action.then) next = dropLastHistory(applyConfig(next, action.then, edit));
     return { image: next, key, cached, layer, layerReused, hashedBytes };

@@ -7,11 +7,13 @@ import {
   DeflatePool,
   encodeLayer,
   encodeTarStream,
+  hashLayer,
   type EncodedLayer,
   type LayerCompressionKind,
   type LayerEntry,
-  type OrderedEntry,
+  type LayerTarOptions,
 } from '../../layer';
+import type { Digest } from '../../digest';
 import { LayoutPaths, Scratch } from '../../store';
 import type { LayoutTarget } from '../../transport/oci-layout';
 import type { LayerSink, StoredLayer } from '../run/layer-sink';
@@ -25,11 +27,6 @@ export interface LayerOutputOptions {
   /** `--preserve-mtime`: members keep their files' mtimes instead of `timestamp` (not reproducible). */
   preserveMtime?: true;
   signal?: AbortSignal;
-}
-
-export interface LayerWriteOptions {
-  /** Told each regular file's content sha256 as the tar reads it (the stat index learns digests for free). */
-  onFileDigest?: (entry: OrderedEntry, sha256: string) => void;
 }
 
 /**
@@ -71,20 +68,27 @@ export class LayerOutput {
     entries: Iterable<LayerEntry>,
     owner?: { uid: number; gid: number },
     compression: LayerCompressionKind = this.options.compression,
-    options: LayerWriteOptions = {},
   ): Promise<StoredLayer> {
     const pool = this.gzipPool(compression);
     return this.stage(
       encodeLayer(entries, {
         compression,
         ...this.levelOf(compression),
-        timestamp: this.options.timestamp,
-        ...(this.options.preserveMtime && { preserveMtime: true }),
-        ...(owner && { owner }),
+        ...this.tarOptions(owner),
         ...(pool && { pool }),
-        ...(options.onFileDigest && { onFileDigest: options.onFileDigest }),
       }),
     );
+  }
+
+  /**
+   * The diff ID `write` would give the layer of `entries`, reading the files but compressing nothing: how a
+   * COPY whose sources the stat index cannot vouch for is keyed before its cache is looked up.
+   */
+  hash(
+    entries: Iterable<LayerEntry>,
+    owner?: { uid: number; gid: number },
+  ): Promise<{ diffId: Digest; size: number }> {
+    return hashLayer(entries, this.tarOptions(owner));
   }
 
   /** The LayerSink RUN needs: its normalized tar → compressed → staged in the store. */
@@ -110,6 +114,14 @@ export class LayerOutput {
       pipeline(Readable.from(layer.chunks), sink, signal ? { signal } : {}),
     );
     return { descriptor, diffId: layer.diffId() };
+  }
+
+  private tarOptions(owner: { uid: number; gid: number } | undefined): LayerTarOptions {
+    return {
+      timestamp: this.options.timestamp,
+      ...(this.options.preserveMtime && { preserveMtime: true }),
+      ...(owner && { owner }),
+    };
   }
 
   /** The build's level belongs to the build's compression; a layer written otherwise (`none`) takes none. */
