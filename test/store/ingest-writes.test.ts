@@ -2,9 +2,10 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { digestOf, VerifyingStream } from '../../src/digest';
 import { Ingest, LayoutPaths } from '../../src/store';
-import { STAGING_BUFFER_BYTES } from '../../src/store/ingest';
+import { FLUSH_EVERY_BYTES, STAGING_BUFFER_BYTES } from '../../src/store/ingest';
 import { makeTempDir, removeTempDirs } from '../harness';
 
 afterAll(removeTempDirs);
@@ -16,7 +17,7 @@ function chunked(data: Buffer, size: number): Readable {
   return Readable.from(chunks, { objectMode: false });
 }
 
-describe('Ingest staging writes (batched writev, one fsync)', () => {
+describe('Ingest staging writes (batched writev, background fdatasyncs, one fsync at the end)', () => {
   it.each([
     ['small chunks', 4096],
     ['socket-sized chunks', 64 * 1024],
@@ -28,6 +29,19 @@ describe('Ingest staging writes (batched writev, one fsync)', () => {
     await ingest.stage(desc, chunked(data, size));
     const staged = ingest.stagedPath(desc.digest) as string;
     expect((await fs.readFile(staged)).equals(data)).toBe(true);
+    await ingest.remove();
+  });
+
+  it('stages a blob several flush intervals long (background fdatasyncs) byte for byte, staged or produced', async () => {
+    const data = randomBytes(2 * FLUSH_EVERY_BYTES + 12_345);
+    const desc = { mediaType: 'application/octet-stream', digest: digestOf(data), size: data.length };
+    const ingest = new Ingest(new LayoutPaths(await makeTempDir()));
+    await ingest.stage(desc, chunked(data, 256 * 1024));
+    expect((await fs.readFile(ingest.stagedPath(desc.digest) as string)).equals(data)).toBe(true);
+    const produced = await ingest.stageProduced((sink) =>
+      pipeline(chunked(Buffer.concat([data, data]), 1024 * 1024), sink),
+    );
+    expect(produced).toMatchObject({ digest: digestOf(Buffer.concat([data, data])), size: 2 * data.length });
     await ingest.remove();
   });
 
