@@ -1,6 +1,7 @@
 // kimg sync against skopeo sync (and a loop of skopeo copy), in the same run, on the same images (issue 12):
 //
 //   npm run bench -- sync [--runs 3] [--images 30] [--loop-images 20] [--latency-ms 40] [--only kimg|skopeo]
+//                         [--cases sync,warm,loop]
 //
 // Cases, each on a fresh destination registry per run:
 // 1. `--images` images sharing base layers A → B: `kimg sync -f` vs `skopeo sync --src yaml` with the same file
@@ -43,6 +44,8 @@ const HELP = `usage: npm run bench -- sync [options]
   --latency-ms N    also run the sync cases behind a latency proxy of N ms per request (needs
                     bench/lib/latency-proxy.ts; default 0: loopback only)
   --only TOOL       run only kimg or only skopeo
+  --cases LIST      which cases, of sync,warm,loop (default all; e.g. --cases loop for the 20-image
+                    sync vs skopeo copy loop alone)
   --workdir DIR     scratch space (default .bench-work/sync)
   --json FILE       results file (default bench/results/sync.json)
   --regen           regenerate the input images`;
@@ -56,6 +59,7 @@ interface Options {
   ownKiB: number;
   latencyMs: number;
   only: 'kimg' | 'skopeo' | null;
+  cases: ReadonlySet<CaseName>;
   workdir: string;
   json: string;
   regen: boolean;
@@ -72,6 +76,7 @@ function parse(argv: string[]): Options | null {
       'base-mb': { type: 'string', default: '16' },
       'own-kb': { type: 'string', default: '256' },
       'latency-ms': { type: 'string', default: '0' },
+      cases: { type: 'string', default: CASE_NAMES.join(',') },
     },
   });
   if (values.help) return null;
@@ -84,10 +89,22 @@ function parse(argv: string[]): Options | null {
     ownKiB: numberOption('own-kb', values['own-kb'], 1),
     latencyMs: numberOption('latency-ms', values['latency-ms'], 0),
     only: onlyOption(values.only, ['kimg', 'skopeo'] as const),
+    cases: casesOption(values.cases),
     workdir: values.workdir,
     json: values.json,
     regen: values.regen,
   };
+}
+
+const CASE_NAMES = ['sync', 'warm', 'loop'] as const;
+type CaseName = (typeof CASE_NAMES)[number];
+
+function casesOption(value: string): ReadonlySet<CaseName> {
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(CASE_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`--cases takes ${CASE_NAMES.join(', ')}; got '${value}'`);
+  return new Set(names as CaseName[]);
 }
 
 const appName = (i: number) => `app-${String(i + 1).padStart(2, '0')}`;
@@ -251,36 +268,41 @@ function cases(
   });
   const images = entries.slice(0, o.images);
   const loopImages = entries.slice(0, o.loopImages);
-  const list: RegistryCase[] = [
-    {
+  const list: RegistryCase[] = [];
+  if (o.cases.has('sync')) {
+    list.push({
       name: `${images.length} images A→B, sync vs sync (loopback)`,
       ...both((t) => sync(t, images, false, false)),
       countAt: 'dst',
-    },
-    {
+    });
+  }
+  if (o.cases.has('warm')) {
+    list.push({
       name: `${images.length} images, warm no-op sync (loopback)`,
       ...both((t) => sync(t, images, true, false)),
       countAt: 'dst',
-    },
-  ];
-  if (proxy) {
-    list.push(
-      {
-        name: `${images.length} images A→B, sync vs sync (+${o.latencyMs} ms/request)`,
-        ...both((t) => sync(t, images, false, true)),
-      },
-      {
-        name: `${images.length} images, warm no-op sync (+${o.latencyMs} ms/request)`,
-        ...both((t) => sync(t, images, true, true)),
-      },
-    );
+    });
   }
-  list.push({
-    name: `${loopImages.length} images, kimg sync vs skopeo copy loop`,
-    kimg: kimg ? sync('kimg', loopImages, false, false) : null,
-    peer: o.only === 'kimg' ? null : copyLoop(loopImages),
-    countAt: 'dst',
-  });
+  if (proxy && o.cases.has('sync')) {
+    list.push({
+      name: `${images.length} images A→B, sync vs sync (+${o.latencyMs} ms/request)`,
+      ...both((t) => sync(t, images, false, true)),
+    });
+  }
+  if (proxy && o.cases.has('warm')) {
+    list.push({
+      name: `${images.length} images, warm no-op sync (+${o.latencyMs} ms/request)`,
+      ...both((t) => sync(t, images, true, true)),
+    });
+  }
+  if (o.cases.has('loop')) {
+    list.push({
+      name: `${loopImages.length} images, kimg sync vs skopeo copy loop`,
+      kimg: kimg ? sync('kimg', loopImages, false, false) : null,
+      peer: o.only === 'kimg' ? null : copyLoop(loopImages),
+      countAt: 'dst',
+    });
+  }
   return list;
 }
 

@@ -137,26 +137,31 @@ export class GraphCopier {
 
   /**
    * One blob: skipped when the destination has it, else sent through the limiter. In a batch run the first copier
-   * to claim a digest for a registry asks the destination (HEAD) and sends it; the others ask nothing: they wait
+   * to claim a digest for a registry asks the destination (a HEAD, or where the registry has shown it mounts, the
+   * upload's POST: `checksWhilePushing`) and sends it; the others ask nothing: they wait
    * (outside the limiter, so a waiter never holds a slot its owner needs) and mount it from the repository it
    * landed in — one POST instead of HEAD + POST, or a second upload (20 images on 4 shared layers: 76 HEADs
    * fewer, issue 12).
    */
   private async transferBlob(desc: Descriptor): Promise<PushVia> {
     const { signal } = this.options;
-    const registry = canPushFrom(this.destination) ? this.destination.registry : undefined;
+    const destination = this.destination;
+    const registry = canPushFrom(destination) ? destination.registry : undefined;
     const claim = registry === undefined ? undefined : this.options.runBlobs?.claim(registry, desc.digest);
     if (claim?.kind === 'wait') return this.mountLanded(desc, await claim.landed);
-    let present: boolean;
-    try {
-      present = await this.destination.exists(desc, { signal });
-    } catch (err) {
-      claim?.settle(undefined);
-      throw err;
-    }
-    if (present) {
-      claim?.settle(blobOriginOf(this.destination));
-      return 'exists';
+    // A registry that folds the check into the upload's first request answers 'exists' from pushFrom instead.
+    if (!(canPushFrom(destination) && destination.checksWhilePushing?.(desc))) {
+      let present: boolean;
+      try {
+        present = await destination.exists(desc, { signal });
+      } catch (err) {
+        claim?.settle(undefined);
+        throw err;
+      }
+      if (present) {
+        claim?.settle(blobOriginOf(destination));
+        return 'exists';
+      }
     }
     return this.sendClaimed(claim, () => this.copyBlob(desc));
   }
@@ -196,8 +201,11 @@ export class GraphCopier {
    */
   private async copyBlob(desc: Descriptor, landed?: BlobOrigin): Promise<PushVia> {
     const { signal } = this.options;
-    this.emit({ type: 'start', descriptor: desc });
+    // 'start' when its bytes are first asked for: a blob the destination turns out to have, or mounts, moves none.
+    let started = false;
     const open = async () => {
+      if (!started) this.emit({ type: 'start', descriptor: desc });
+      started = true;
       const content = await this.source.fetch(desc, { signal });
       const { onEvent, byteProgress = true } = this.options;
       return onEvent && byteProgress ? this.counted(desc, content) : content;

@@ -36,6 +36,12 @@ export interface ReopeningPusher {
   /** The registry host this destination writes to; `mountFrom` only helps when it is the same. */
   readonly registry: string;
   pushFrom(desc: Descriptor, open: BlobOpener, options?: PushFromOptions): Promise<PushVia>;
+  /**
+   * `pushFrom` itself finds out whether `desc` is there, in fewer requests than `exists` and a push (a registry
+   * that answers a mount into the repository itself: see registry/client/upload.ts): the engine then skips
+   * `exists`, and `pushFrom` answers 'exists' for a blob that was there.
+   */
+  checksWhilePushing?(desc: Descriptor): boolean;
 }
 
 /** A source that can list the manifests whose `subject` is a given manifest (OCI 1.1 referrers). */

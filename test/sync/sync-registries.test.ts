@@ -63,6 +63,13 @@ async function sync(args: string[]): Promise<{ code: number; report: Report; std
 }
 
 /** Completed blob uploads (the PUT closing a session) per digest. */
+/** `POST /v2/<name>/blobs/uploads/?mount=…&from=<name>`: a blob "mounted" from the repository itself. */
+function mountsIntoOwn(path: string): boolean {
+  const url = new URL(path, 'http://proxy');
+  const name = /^\/v2\/(.+)\/blobs\/uploads\/$/.exec(url.pathname)?.[1];
+  return name !== undefined && url.searchParams.has('mount') && url.searchParams.get('from') === name;
+}
+
 function uploadedDigests(requests: ProxyRequestRecord[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const request of uploads(requests)) {
@@ -109,6 +116,11 @@ describe('kimg sync -f sync.yaml REGISTRY/PATH', () => {
       );
       expect({ layer, heads: heads.length }).toEqual({ layer, heads: 1 });
     }
+    // Once the registry has mounted a blob, a new blob is asked by its upload POST, a mount from its own
+    // repository (202: not there, the session is used), instead of a HEAD first (registry/client/upload.ts).
+    const intoOwn = targetProxy.requests.filter((r) => r.method === 'POST' && mountsIntoOwn(r.path));
+    expect(intoOwn.length).toBeGreaterThan(0);
+    expect(intoOwn.filter((r) => r.status !== 202)).toEqual([]);
     // The signature came along through the tag schema, and the cosign tag.
     const signed = client.repository(target.host, 'mirror/signed');
     expect((await signed.referrers(seeded.signed.digest)).map((d) => d.digest)).toContain(

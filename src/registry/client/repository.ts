@@ -44,6 +44,14 @@ export class Repository {
     return (await headBlob(this.ctx, digest, options.signal)) !== undefined;
   }
 
+  /**
+   * `pushBlob` without `mountFrom` or `skipExistsCheck` asks whether the blob is here by the POST that opens its
+   * upload, not by a HEAD (the registry proved this run that it mounts: upload.ts "a mount as the check").
+   */
+  get pushChecksByMount(): boolean {
+    return this.ctx.session.mountChecksBlobs;
+  }
+
   /** The blob's bytes, verified against `desc` (digest and size) and resumed after connection drops. */
   fetchBlob(desc: Descriptor, options: Signal = {}): Promise<Readable> {
     return fetchBlob(this.ctx, desc, options.signal);

@@ -56,6 +56,8 @@ interface Pinged {
 interface HostState {
   origin?: Promise<URL>;
   auth?: Authenticator;
+  /** What this run learnt of the host's cross-repository mounts (`noteMount`). */
+  mounts?: 'work' | 'not-into-own';
 }
 
 /**
@@ -189,6 +191,24 @@ export class RegistrySession {
       if (req.expect.includes(response.status)) return response;
       throw await errorFromResponse(response, { ...req.context, host: this.host });
     }
+  }
+
+  /**
+   * The registry linked a blob on a mount POST this run (`into` the repository it was mounted from: a check
+   * of that repository, see upload.ts), or refused to mount a blob from the repository it was asked into.
+   */
+  noteMount(answer: 'linked' | 'refused-into-own'): void {
+    if (answer === 'refused-into-own') this.state.mounts = 'not-into-own';
+    else this.state.mounts ??= 'work';
+  }
+
+  /**
+   * A mount POST of a blob into the repository named as its source answers whether the repository holds it: the
+   * host answered a mount with 201 this run (so it mounts; distribution then links what the repository has, and
+   * opens an upload for what it lacks) and has not refused one into its own repository.
+   */
+  get mountChecksBlobs(): boolean {
+    return this.state.mounts === 'work';
   }
 
   /** Counts a retry made by an endpoint (a new upload session, a resumed download) in the client's stats. */

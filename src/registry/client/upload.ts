@@ -10,7 +10,7 @@ import { uploadChunked } from './chunked-upload';
 import { label, type RepositoryContext } from './context';
 import { openEarly } from './early-body';
 import { DEFAULT_CHUNK_SIZE } from './options';
-import { cancelUpload, startUpload, withQuery, type UploadSession } from './upload-session';
+import { cancelUpload, checkByMount, startUpload, withQuery, type UploadSession } from './upload-session';
 
 export interface PushBlobOptions {
   /** Another repository on the same registry that has the blob: tried first with a cross-repository mount. */
@@ -79,6 +79,14 @@ function retryable(err: unknown): boolean {
  * when asked) and one streamed PUT. Chunked PATCHes when configured for the registry or when it refuses the
  * monolithic body with 413. A failed upload is cancelled (DELETE) and retried with a new session and the source
  * re-opened.
+ *
+ * A mount as the check: on a host that has mounted a blob this run (`mountChecksBlobs`), a blob with no other
+ * repository to mount from skips the HEAD and is "mounted" from its own repository: 201 = it is there (one
+ * request, as the HEAD), 202 = the upload session, so a new blob costs POST + PUT instead of HEAD + POST + PUT
+ * (issue 12: 20 images on shared layers, 44 HEADs fewer of 249 destination requests). Its bytes are fetched after
+ * the POST answered, not beside it: the POST takes the HEAD's round trip, so the upload still waits on three.
+ * Only where mounts are proven: a registry that does not mount answers 202 to every mount, and a blob it has would
+ * be sent again (containers/image and go-containerregistry HEAD first and mount only from other repositories).
  */
 export async function pushBlob(
   ctx: RepositoryContext,
@@ -87,23 +95,37 @@ export async function pushBlob(
   options: PushBlobOptions = {},
 ): Promise<PushBlobResult> {
   const { signal } = options;
-  if (!options.skipExistsCheck && (await headBlob(ctx, desc.digest, signal))) return { via: 'exists' };
+  let opened: UploadSession | undefined;
+  if (!options.skipExistsCheck) {
+    const checked =
+      options.mountFrom === undefined && ctx.session.mountChecksBlobs
+        ? await checkByMount(ctx, desc.digest, signal)
+        : undefined;
+    if (checked === 'present') return { via: 'exists' };
+    if (checked !== undefined) opened = checked;
+    else if (await headBlob(ctx, desc.digest, signal)) return { via: 'exists' };
+  }
   let chunkSize = ctx.settings.chunkSize;
   let mount = options.mountFrom ? { digest: desc.digest, from: options.mountFrom } : undefined;
   for (let attempt = 0; ; attempt++) {
-    // Fetched while the session opens, unless a mount (which needs no bytes) is likely to answer first.
-    const early = mount ? { open, drop: () => undefined } : openEarly(open);
+    // Fetched while the session opens, unless a mount (which needs no bytes) is likely to answer first, or the
+    // session is open already (the check above: its bytes were not wanted before it answered).
+    const early = mount || opened ? { open, drop: () => undefined } : openEarly(open);
     const body = { open: verified(early.open, desc, ctx), drop: early.drop };
-    let started: Awaited<ReturnType<typeof startUpload>>;
-    try {
-      started = await startUpload(ctx, { mount, signal });
-    } catch (err) {
-      body.drop();
-      throw err;
+    let session = opened;
+    opened = undefined;
+    if (!session) {
+      let started: Awaited<ReturnType<typeof startUpload>>;
+      try {
+        started = await startUpload(ctx, { mount, signal });
+      } catch (err) {
+        body.drop();
+        throw err;
+      }
+      if (started.mounted) return { via: 'mounted' };
+      session = started.session;
     }
-    if (started.mounted) return { via: 'mounted' };
     mount = undefined;
-    const session = started.session;
     try {
       if (chunkSize === undefined) {
         await putMonolithic(ctx, session, desc, body.open, signal);

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { KimgError } from '../../errors';
 import { redactUrl } from './redact';
@@ -9,45 +10,53 @@ import { formatDuration, timeoutHint } from './timeouts';
  * byte restarts the idle timer), which is how a manifest at 1 byte/s held kimg for good. Passed to undici as
  * the request's signal: expiring before the headers rejects the request, after them destroys the body, either
  * way with the TIMEOUT error below as the reason.
+ *
+ * The signal is this object, an EventEmitter with `aborted` and `reason` (undici takes one as well as an
+ * AbortSignal), not an AbortController's: every small request has one, and an AbortSignal plus an EventTarget
+ * listener on the caller's signal each were ~5% of the client's CPU per request (issue 12, a 20-image sync).
  */
-export class RequestDeadline {
-  private readonly controller = new AbortController();
+export class RequestDeadline extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
   private readonly timer: NodeJS.Timeout;
   private body: Readable | undefined;
-  private readonly outer: AbortSignal | undefined;
-  /**
-   * The caller's signal forwarded by hand, and removed at `clear`: AbortSignal.any keeps its listener on the
-   * caller's signal until the combined signal is garbage-collected, so a signal shared by many requests (a copy,
-   * an embedding run) piled up listeners and node warned of a leak (MaxListenersExceededWarning).
-   */
-  private readonly forward = () => this.controller.abort(this.outer?.reason);
 
-  constructor(ms: number, method: string, url: URL, outer: AbortSignal | undefined) {
+  constructor(
+    ms: number,
+    method: string,
+    url: URL,
+    private readonly outer: AbortSignal | undefined,
+  ) {
+    super();
     this.timer = setTimeout(() => {
       const error = new KimgError(
         'TIMEOUT',
         `${method} ${redactUrl(url)}: not complete within ${formatDuration(ms)}`,
         timeoutHint('requestMs'),
       );
-      this.controller.abort(error);
+      this.abort(error);
       this.body?.destroy(error); // a body whose request was not sent with `signal` (see transport.ts)
     }, ms);
-    this.outer = outer;
-    if (outer?.aborted) this.forward();
-    else outer?.addEventListener('abort', this.forward, { once: true });
+    if (outer?.aborted) this.abort(outer.reason);
+    else if (outer) followers(outer).add(this);
   }
 
   /** The caller's signal and the deadline: what the request is sent with. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  get signal(): EventEmitter & { aborted: boolean; reason: unknown } {
+    return this;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
   }
 
   /** The TIMEOUT error when the deadline passed, else undefined. */
   get expired(): KimgError | undefined {
-    const { reason } = this.controller.signal;
-    return this.controller.signal.aborted && reason instanceof KimgError && reason.code === 'TIMEOUT'
-      ? reason
-      : undefined;
+    const { reason } = this;
+    return this.aborted && reason instanceof KimgError && reason.code === 'TIMEOUT' ? reason : undefined;
   }
 
   /** Keeps running until `body` closes (read to its end, discarded or destroyed). */
@@ -59,6 +68,30 @@ export class RequestDeadline {
 
   clear(): void {
     clearTimeout(this.timer);
-    this.outer?.removeEventListener('abort', this.forward);
+    if (this.outer) followers(this.outer).delete(this);
   }
+}
+
+/**
+ * The deadlines following a caller's signal, with one listener on it for all of them: a signal shared by many
+ * requests (a copy, a sync run) would otherwise get and lose a listener per request. A deadline leaves the set at
+ * `clear`, so none is kept past its request.
+ */
+const following = new WeakMap<AbortSignal, Set<RequestDeadline>>();
+
+function followers(outer: AbortSignal): Set<RequestDeadline> {
+  let set = following.get(outer);
+  if (!set) {
+    const deadlines = new Set<RequestDeadline>();
+    outer.addEventListener(
+      'abort',
+      () => {
+        for (const deadline of deadlines) deadline.abort(outer.reason);
+      },
+      { once: true },
+    );
+    following.set(outer, deadlines);
+    set = deadlines;
+  }
+  return set;
 }

@@ -43,6 +43,8 @@ export class BlobLocations {
   private saving: Promise<void> | undefined;
   /** Batch runs holding the file: `save` then only appends to the journal; the last `release` rewrites it. */
   private holds = 0;
+  /** The journal's folder was made by this process: the appends of a run skip the mkdir (one per image). */
+  private journalFolderMade = false;
 
   private constructor(readonly file: string) {}
 
@@ -131,7 +133,8 @@ export class BlobLocations {
     const lines = [...this.changed].map((key) => `${JSON.stringify([key, this.entries.get(key)])}\n`);
     this.changed.clear();
     try {
-      await makeDirectory(dirname(this.file));
+      if (!this.journalFolderMade) await makeDirectory(dirname(this.file));
+      this.journalFolderMade = true;
       await new Promise<void>((resolve, reject) =>
         appendFile(journalOf(this.file), lines.join(''), { mode: 0o600 }, (err) =>
           err ? reject(err) : resolve(),

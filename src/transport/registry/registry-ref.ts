@@ -19,8 +19,9 @@ export function repositoryRef(
   description: string,
 ): RepositoryRef {
   if (ref === undefined) return ownRef(own);
-  if (isDigest(ref)) return { digest: ref };
+  // A tag has no ':', so the order does not matter; this one spares the tags of a sync isDigest's throw.
   if (TAG_PATTERN.test(ref)) return { tag: ref };
+  if (isDigest(ref)) return { digest: ref };
   let parsed: ImageReference;
   try {
     parsed = parseReference(ref);

@@ -190,6 +190,14 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
     await this.pushFrom(desc, onceOpener(content, desc, this.description), options);
   }
 
+  /**
+   * A blob's `exists` would be a HEAD that `pushFrom` can fold into its upload POST (the registry mounts:
+   * registry/client/upload.ts "a mount as the check"); one with another repository to mount from is HEADed there.
+   */
+  checksWhilePushing(desc: Descriptor): boolean {
+    return !isManifestMediaType(desc.mediaType) && this.repo.pushChecksByMount;
+  }
+
   async pushFrom(desc: Descriptor, open: BlobOpener, options: PushFromOptions = {}): Promise<PushVia> {
     const from = options.mountFrom;
     const sourceRepository =
