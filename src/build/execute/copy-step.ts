@@ -13,6 +13,7 @@ import { urlEntries, urlItems } from './add-urls';
 import type { UrlSources } from './url-sources';
 import type { AppSources, FetchedApp } from '../app-sources/app-sources';
 import { unpackTar, type UnpackLimits } from '../../unpack';
+import { memo } from '../../lazy/lazy';
 
 export interface CopySource {
   /** Where the sources are: the build context, or an unpacked stage/image (made on first use). */
@@ -82,7 +83,7 @@ export async function prepareCopy(
         known: () => content,
         keyedByLayer: false,
         remember: () => undefined,
-        entries: once(() =>
+        entries: memo(() =>
           atLine(at, async () => {
             const files = await source.files();
             return [...layerItems(files, resolve(files, spec), spec), ...inlineEntries(spec)];
@@ -106,14 +107,15 @@ export async function prepareCopy(
     const items = plain.length > 0 ? files.resolveSources(plain, spec.dest) : [];
     const remote = await urlItems(spec, source.urls);
     const fetched = spec.remote ? await fetchApp(spec.remote, source.apps) : undefined;
-    const sources = [...items, ...archives].map((item) => item.source);
+    const copied = [...items, ...archives];
+    const sources = copied.map((item) => item.source);
     // Everything the layer depends on but the bytes of the context files, whose stamps the index compares.
     const identity = (scope: CopyScope) =>
       digestText(
         JSON.stringify({
           copy: spec,
           scope,
-          items: [...items, ...archives].map(({ source: s, target }) => [
+          items: copied.map(({ source: s, target }) => [
             target,
             s.path,
             s.type,
@@ -130,7 +132,7 @@ export async function prepareCopy(
       known: (scope) => files.keys?.lookup(identity(scope), sources),
       keyedByLayer: true,
       remember: (scope, diffId) => files.keys?.record(identity(scope), sources, diffId),
-      entries: once(() =>
+      entries: memo(() =>
         atLine(at, async () => [
           ...layerItems(files, items, spec),
           ...(await archiveEntries(archives, files, spec, source)),
@@ -143,12 +145,6 @@ export async function prepareCopy(
   } catch (err) {
     throw positioned(at, err);
   }
-}
-
-/** `make` runs on the first call; later calls get its promise. */
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () => (made ??= make());
 }
 
 function resolve(files: BuildContext, spec: CopySpec): CopyItem[] {

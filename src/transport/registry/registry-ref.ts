@@ -19,9 +19,8 @@ export function repositoryRef(
   description: string,
 ): RepositoryRef {
   if (ref === undefined) return ownRef(own);
-  // A tag has no ':', so the order does not matter; this one spares the tags of a sync isDigest's throw.
-  if (TAG_PATTERN.test(ref)) return { tag: ref };
   if (isDigest(ref)) return { digest: ref };
+  if (TAG_PATTERN.test(ref)) return { tag: ref };
   let parsed: ImageReference;
   try {
     parsed = parseReference(ref);
