@@ -4,6 +4,7 @@ import { setPackageRoot } from '../lazy/package-root';
 import { imageManifestSchema } from '../manifest/schemas';
 import { loadEveryCommand } from './commands';
 import { main } from './main';
+import { warmUpForSnapshot } from './snapshot-warm-up';
 
 /**
  * The start-up snapshot's program (scripts/build-snapshot.js bundles it and runs `node --build-snapshot`). Node
@@ -22,6 +23,7 @@ loadEveryCommand();
 zod();
 yaml();
 imageManifestSchema.safeParse(undefined);
+warmUpForSnapshot();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   const [, root, ...args] = process.argv;

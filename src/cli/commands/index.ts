@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { GlobalOptions } from '../global-options';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyCommand = CommandModule<GlobalOptions, any>;
+export type AnyCommand = CommandModule<GlobalOptions, any>;
 
 const loaders: (() => AnyCommand)[] = [];
 
