@@ -130,10 +130,10 @@ async function undiciBundle() {
     outfile: bundle,
     ...BUNDLE_OPTIONS,
   });
-  const producer = path.join(ROOT, 'dist', 'registry', 'http', 'undici-lite.js');
+  const producer = path.join(ROOT, 'dist', 'registry', 'http', 'undici-code-cache.js');
   return UNDICI_CACHE_FLAG_SETS.map((flags) => {
     const { cache } = undiciBundleFiles(ROOT, commandLineFlagsTag(flags));
-    const write = `require(${JSON.stringify(producer)}).writeUndiciCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(cache)})`;
+    const write = `require(${JSON.stringify(producer)}).writeUndiciCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(cache)}).catch((err) => { console.error(err); process.exitCode = 1; })`;
     const result = spawnSync(process.execPath, [...flags, '-e', write], {
       cwd: OUT,
       encoding: 'utf8',
@@ -175,4 +175,4 @@ if (require.main === module) {
     );
 }
 
-module.exports = { buildSnapshot, nodeKey, undiciBundle };
+module.exports = { buildSnapshot, nodeKey, undiciBundle, SNAPSHOT_V8_FLAGS };

@@ -21,8 +21,10 @@ import {
 const FROM_BUNDLE = 'kimg: debug: undici loaded from its bundle with the V8 code cache';
 const FROM_PACKAGE = 'kimg: debug: undici loaded from node_modules';
 const STARTED = 'kimg: debug: started from the start-up snapshot';
-/** bin/kimg's flags when it starts from the snapshot (scripts/build-snapshot.js SNAPSHOT_V8_FLAGS). */
-const SNAPSHOT_FLAGS_TAG = commandLineFlagsTag(['--initial-heap-size=64']);
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is plain JavaScript
+const { SNAPSHOT_V8_FLAGS } = require('../../scripts/build-snapshot.js') as { SNAPSHOT_V8_FLAGS: string[] };
+/** The cache of bin/kimg's start from the snapshot, which passes the blob's own V8 flags. */
+const SNAPSHOT_FLAGS_TAG = commandLineFlagsTag(SNAPSHOT_V8_FLAGS);
 
 let registry: RunningRegistry;
 let root: string;

@@ -1,11 +1,5 @@
 import { join } from 'node:path';
-import {
-  commandLineFlagsTag,
-  compileModule,
-  compileWithCodeCache,
-  runModule,
-  type CompiledModule,
-} from '../../lazy/code-cache';
+import { commandLineFlagsTag, compileWithCodeCache, runModule } from '../../lazy/code-cache';
 import { requireAtRunTime } from '../../lazy/deferred-module';
 import { nodeBinaryKey } from '../../lazy/node-binary-key';
 import { packageRoot } from '../../lazy/package-root';
@@ -73,10 +67,4 @@ export function loadUndiciBundle(files: UndiciBundleFiles = undiciBundleFiles())
     case 'missing':
       return { reason: `no code cache ${files.cache}` };
   }
-}
-
-/** The bundle compiled without a cache and run, for the build's producer (undici-lite's writeUndiciCodeCache). */
-export function runUndiciBundleFresh(bundle: string): { compiled: CompiledModule; exports: unknown } {
-  const compiled = compileModule(bundle);
-  return { compiled, exports: runModule(compiled) };
 }

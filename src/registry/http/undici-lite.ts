@@ -1,13 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
-import { writeCodeCache } from '../../lazy/code-cache';
 import { requireAtRunTime } from '../../lazy/deferred-module';
 import { memo } from '../../lazy/lazy';
-import { loadUndiciBundle, runUndiciBundleFresh, UNDICI_PART_PATHS } from './undici-bundle';
+import { loadUndiciBundle, UNDICI_PART_PATHS } from './undici-bundle';
 
 type RequestFn = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
-interface UndiciParts {
+export interface UndiciParts {
   Agent: typeof UndiciAgent;
   request: RequestFn;
 }
@@ -30,7 +29,7 @@ export function undiciLoad(): UndiciLoad | undefined {
   return loaded;
 }
 
-function isParts(value: unknown): value is UndiciParts {
+export function isParts(value: unknown): value is UndiciParts {
   const parts = value as Partial<UndiciParts> | undefined;
   return typeof parts?.Agent === 'function' && typeof parts.request === 'function';
 }
@@ -78,11 +77,11 @@ function loadFromPackage(): UndiciParts {
  * every CLI run, for a parser whose cost is per header, not per body byte (bodies are handed over as spans).
  * Liftoff code only; this must be set before undici compiles the module (on its first connection), and not
  * while a start-up snapshot is built (V8 refuses a snapshot made under other flags), hence at the first Agent.
- * It is also a V8 flag a code cache is checked against: writeUndiciCodeCache sets it the same way.
+ * It is also a V8 flag a code cache is checked against: the cache's producer sets it the same way.
  */
 let liftoffOnly = false;
 
-function useLiftoffOnly(): void {
+export function useLiftoffOnly(): void {
   if (!liftoffOnly) {
     setFlagsFromString('--liftoff-only');
     liftoffOnly = true;
@@ -112,16 +111,4 @@ export function requestOn(
     origin: url.origin,
     path: `${url.pathname}${url.search}`,
   });
-}
-
-/**
- * The build's producer of the code cache (scripts/build-snapshot.js runs it in a child node started with the
- * V8 flags bin/kimg starts kimg with): the bundle compiled and run here under the V8 flags undici-lite sets
- * before it loads, so that V8 accepts the cache in a kimg process. Returns the cache's size in bytes.
- */
-export function writeUndiciCodeCache(bundle: string, cacheFile: string): number {
-  useLiftoffOnly();
-  const { compiled, exports } = runUndiciBundleFresh(bundle);
-  if (!isParts(exports)) throw new Error(`${bundle} exports no undici Agent and request`);
-  return writeCodeCache(compiled, cacheFile);
 }
