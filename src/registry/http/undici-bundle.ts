@@ -6,8 +6,9 @@ import { packageRoot } from '../../lazy/package-root';
 
 /**
  * undici's two parts (undici-lite.ts) as one file made by `npm run build` (scripts/build-snapshot.js: esbuild,
- * whitespace and syntax minified, undici's own code unchanged) plus its V8 code cache. Required one by one, the
- * ~45 files cost a registry command ~22 ms of its critical path; the one file run from its code cache ~11 ms.
+ * whitespace and syntax minified, undici's own code unchanged) plus its V8 code caches. Required one by one, the
+ * ~45 files cost a registry command 20–27 ms of its critical path; the one file run from its code cache ~16 ms,
+ * most of it the built-ins undici requires (docs/architecture.md "Start-up").
  */
 
 /** The files the bundle's entry requires; undici-lite requires the same ones when there is no bundle. */

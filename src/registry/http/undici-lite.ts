@@ -43,19 +43,24 @@ export function isParts(value: unknown): value is UndiciParts {
  */
 function load(): UndiciParts {
   const started = performance.now();
+  const done = (from: UndiciLoad['from'], reason?: string): void => {
+    const now = performance.now();
+    loaded = { from, ...(reason !== undefined && { reason }), ms: now - started, doneAtMs: now };
+  };
   let reason: string;
   try {
     const bundled = loadUndiciBundle();
     if ('exports' in bundled && isParts(bundled.exports)) {
-      loaded = { from: 'bundle', ms: performance.now() - started, doneAtMs: performance.now() };
+      done('bundle');
       return bundled.exports;
     }
     reason = 'reason' in bundled ? bundled.reason : 'the bundle exports no Agent and request';
   } catch (err) {
-    reason = `the bundle failed to load: ${(err as Error).message}`;
+    // Any error at all (an unreadable file, a bundle that throws): undici's own files, as before the bundle.
+    reason = `the bundle failed to load: ${err instanceof Error ? err.message : String(err)}`;
   }
   const parts = loadFromPackage();
-  loaded = { from: 'node_modules', reason, ms: performance.now() - started, doneAtMs: performance.now() };
+  done('node_modules', reason);
   return parts;
 }
 
