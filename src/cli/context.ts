@@ -72,9 +72,29 @@ export function registryClientOptions(debug: boolean): Pick<RegistryClientOption
  * line, stderrLine) and headers are never logged.
  */
 function logHttpEvent(event: HttpEvent): void {
+  logUndiciLoad();
   // OpenSSL errors span lines; the first one says what went wrong.
   const error = event.error?.split('\n')[0]?.trim();
   const outcome = event.status !== undefined ? String(event.status) : (error ?? '…');
   const retry = event.retryInMs !== undefined ? ` (retry in ${event.retryInMs} ms)` : '';
   process.stderr.write(`${stderrLine(`kimg: debug: ${event.method} ${event.url} → ${outcome}${retry}`)}\n`);
+}
+
+let undiciLogged = false;
+
+/**
+ * `--debug`: once, before the first HTTP line, how undici was loaded (registry/http/undici-lite.ts: the build's
+ * bundle with its V8 code cache, or undici's files and why). The registry module is loaded by then.
+ */
+function logUndiciLoad(): void {
+  if (undiciLogged) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded already (see above); never at start-up
+  const load = (require('../registry') as typeof import('../registry')).undiciLoad();
+  if (!load) return;
+  undiciLogged = true;
+  const how =
+    load.from === 'bundle' ? 'from its bundle with the V8 code cache' : `from node_modules (${load.reason})`;
+  process.stderr.write(
+    `${stderrLine(`kimg: debug: undici loaded ${how} in ${load.ms.toFixed(1)} ms, ${load.doneAtMs.toFixed(0)} ms after start`)}\n`,
+  );
 }

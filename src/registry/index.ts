@@ -24,3 +24,4 @@ export type { RequestStats } from './http/request-stats';
 export * from './http/retry-after';
 export * from './http/timeouts';
 export type { HttpEvent } from './http/transport';
+export { undiciLoad, type UndiciLoad } from './http/undici-lite';
