@@ -2,9 +2,12 @@ import { setMaxListeners } from 'node:events';
 import { formatImageLocation, type ImageLocation } from '../reference';
 import { locationRef, openDestination, openSource, type OpenContext } from '../transport/open';
 import type { Descriptor } from '../manifest/descriptor';
+import { canResolveReading } from '../transport/capabilities';
+import type { ReadOnlyTarget } from '../transport/types';
 import { RunBlobs } from './batch-blobs';
+import { SourceResolvePolicy, type SourceResolve } from './batch-resolve';
 import type { CopyStats } from './copy-graph';
-import { transfer, type TransferOptions } from './transfer';
+import { transfer, type TransferItem, type TransferOptions } from './transfer';
 
 /** Images copied at once by a batch run; each moves its blobs through the shared per-host limiters. */
 export const DEFAULT_PARALLEL_IMAGES = 4;
@@ -61,7 +64,8 @@ export interface BatchResult {
  * image's failure aborts only that image, and what finished is committed as it finishes, so a killed run keeps
  * it), while the run shares what makes many images cheap: the registry client (tokens, pools, per-host lanes,
  * from `open`), one leaf-transfer limiter per source host, one upload per digest per destination registry
- * (`RunBlobs`), and the blob-location cache, held so it is rewritten once at the end, not once per image.
+ * (`RunBlobs`), and the blob-location cache, held so it is rewritten once at the end, not once per image. While
+ * images are being copied, the next one's source is resolved with its manifest (`SourceResolvePolicy`).
  */
 export async function copyBatch(items: readonly BatchItem[], options: BatchOptions): Promise<BatchResult> {
   const {
@@ -72,6 +76,7 @@ export async function copyBatch(items: readonly BatchItem[], options: BatchOptio
     ...transferOptions
   } = options;
   const runBlobs = new RunBlobs((host) => options.concurrencyOf?.(host) ?? options.concurrency);
+  const resolvePolicy = new SourceResolvePolicy();
   const release = await holdBlobLocations(open);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -83,7 +88,10 @@ export async function copyBatch(items: readonly BatchItem[], options: BatchOptio
     while (next < items.length && !signal.aborted) {
       const at = next++;
       const item = items[at] as BatchItem;
-      const result = await copyOne(item, open, runBlobs, { ...transferOptions, signal });
+      // Read in the same tick as the finish just recorded (SourceResolvePolicy: the bound on wasted GETs).
+      const resolveBy = resolvePolicy.next(item.to);
+      const result = await copyOne(item, open, runBlobs, resolveBy, { ...transferOptions, signal });
+      resolvePolicy.finished(item.to, result.status);
       results[at] = result;
       onImage?.(result);
       if (result.status === 'failed' && !keepGoing) stop.abort(result.error);
@@ -103,6 +111,7 @@ async function copyOne(
   item: BatchItem,
   open: OpenContext,
   runBlobs: RunBlobs,
+  resolveBy: SourceResolve,
   options: TransferOptions,
 ): Promise<BatchImageResult> {
   const started = Date.now();
@@ -120,10 +129,10 @@ async function copyOne(
     try {
       const destination = await openDestination(item.to, open);
       try {
-        const ref = locationRef(item.from);
         const names = item.names ?? [locationRef(item.to)].filter((name) => name !== undefined);
         const limiter = runBlobs.limiter(hostOf(item.from));
-        const result = await transfer(source, destination, [{ ...(ref !== undefined && { ref }), names }], {
+        const root = await sourceRoot(source, locationRef(item.from), resolveBy, options.signal);
+        const result = await transfer(source, destination, [{ ...root, names }], {
           ...options,
           ...item.options,
           limiter,
@@ -148,6 +157,22 @@ async function copyOne(
   } catch (err) {
     return failed(err);
   }
+}
+
+/**
+ * What `transfer` resolves the image from: its ref (the source's own resolve, a HEAD for a registry), or, with
+ * `get` and a source that can (a registry), the descriptor of a GET whose manifest the copy then reads from memory.
+ */
+async function sourceRoot(
+  source: ReadOnlyTarget,
+  ref: string | undefined,
+  resolveBy: SourceResolve,
+  signal: AbortSignal | undefined,
+): Promise<Omit<TransferItem, 'names'>> {
+  if (ref === undefined) return {};
+  if (resolveBy === 'get' && canResolveReading(source))
+    return { descriptor: await source.resolveReading(ref, { signal }) };
+  return { ref };
 }
 
 /** The host a source's transfers are limited by: its registry, or the place itself for local transports. */

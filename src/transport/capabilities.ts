@@ -54,6 +54,16 @@ export interface TagLister {
   tags(options?: IoOptions): Promise<string[]>;
 }
 
+/**
+ * A source whose resolve can also read the manifest, in one request (a registry: a GET by tag instead of a HEAD):
+ * the bytes are kept, so the copy's later `fetch` of that descriptor costs no request. Worth it only when the
+ * manifest will be read (the destination lacks the image): a batch run asks it while it is copying (copy/batch).
+ */
+export interface ReadingResolver {
+  /** As `resolve`, reading the manifest (verified as any manifest read) and keeping it for `fetch`. */
+  resolveReading(ref: string, options?: IoOptions): Promise<Descriptor>;
+}
+
 export interface OriginSource {
   readonly blobOrigin?: BlobOrigin;
 }
@@ -68,6 +78,10 @@ export function canListReferrers(target: ReadOnlyTarget): target is ReadOnlyTarg
 
 export function canListTags(target: ReadOnlyTarget): target is ReadOnlyTarget & TagLister {
   return typeof (target as Partial<TagLister>).tags === 'function';
+}
+
+export function canResolveReading(target: ReadOnlyTarget): target is ReadOnlyTarget & ReadingResolver {
+  return typeof (target as Partial<ReadingResolver>).resolveReading === 'function';
 }
 
 export function blobOriginOf(target: ReadOnlyTarget): BlobOrigin | undefined {

@@ -6,8 +6,42 @@ import { MediaType } from '../../src/manifest';
 import type { RegistryClient } from '../../src/registry';
 import { writeMultiArchLayout } from '../fixtures/multi-arch';
 import { writeRandomImage, type FixtureImage } from '../fixtures/random-image';
-import { makeTempDir, REPO_ROOT } from '../harness';
+import {
+  makeTempDir,
+  REPO_ROOT,
+  startFaultProxy,
+  startRegistry,
+  type FaultProxy,
+  type RunningRegistry,
+} from '../harness';
 import { artifact, body, pushLayout, stack } from '../transport/registry-helpers';
+
+/** A sync's two ends: two real docker-registry instances, each behind a counting proxy. */
+export interface RegistryPair {
+  source: RunningRegistry;
+  target: RunningRegistry;
+  sourceProxy: FaultProxy;
+  targetProxy: FaultProxy;
+  stop(): Promise<void>;
+}
+
+export async function startRegistryPair(): Promise<RegistryPair> {
+  const [source, target] = await Promise.all([startRegistry(), startRegistry()]);
+  const [sourceProxy, targetProxy] = await Promise.all([
+    startFaultProxy(source.url),
+    startFaultProxy(target.url),
+  ]);
+  return {
+    source,
+    target,
+    sourceProxy,
+    targetProxy,
+    async stop() {
+      await Promise.all([sourceProxy.stop(), targetProxy.stop()]);
+      await Promise.all([source.stop(), target.stop()]);
+    },
+  };
+}
 
 /** One image of the seeded source registry: `repo:tag` (no host) and its digest. */
 export interface SeededImage {

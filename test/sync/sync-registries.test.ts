@@ -18,12 +18,15 @@ import {
   baseName,
   seedRegistry,
   spawnKimg,
+  startRegistryPair,
   syncFileText,
   writeSyncFile,
+  type RegistryPair,
   type SeededRegistry,
 } from './sync-fixtures';
 
 // kimg sync between two real docker-registry instances, each behind a counting proxy (issue 12 "Tests").
+let pair: RegistryPair | undefined;
 let source: RunningRegistry;
 let target: RunningRegistry;
 let sourceProxy: FaultProxy;
@@ -34,8 +37,8 @@ let syncFile: string;
 let root: string;
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([startRegistry(), startRegistry()]);
-  [sourceProxy, targetProxy] = await Promise.all([startFaultProxy(source.url), startFaultProxy(target.url)]);
+  pair = await startRegistryPair();
+  ({ source, target, sourceProxy, targetProxy } = pair);
   client = createRegistryClient();
   seeded = await seedRegistry(client, source.host);
   syncFile = await writeSyncFile(syncFileText(sourceProxy.host, source.host));
@@ -43,8 +46,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await client?.close();
-  await Promise.all([sourceProxy?.stop(), targetProxy?.stop()]);
-  await Promise.all([source?.stop(), target?.stop()]);
+  await pair?.stop();
   await removeTempDirs();
 });
 

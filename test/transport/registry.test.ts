@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodedPart } from '../../src/digest';
 import { MediaType, type Descriptor } from '../../src/manifest';
 import { RegistryClient } from '../../src/registry';
+import { canResolveReading, type ReadingResolver } from '../../src/transport/capabilities';
 import { openOciLayout } from '../../src/transport/oci-layout';
+import { readBlob } from '../../src/transport/read-blob';
 import { createRegistryClient } from '../../src/transport/registry';
+import type { ReadOnlyTarget } from '../../src/transport/types';
 import {
   makeTempDir,
   removeTempDirs,
@@ -244,6 +249,67 @@ describe('indexes', () => {
     const repo = client.repository(registry.host, 'held/app');
     expect((await repo.headManifest(fixture.index.digest))?.digest).toBe(fixture.index.digest);
     expect((await repo.headManifest('child'))?.digest).toBe(child.digest);
+  });
+});
+
+async function readingSource(ref: string): Promise<ReadOnlyTarget & ReadingResolver> {
+  const { target } = await open(client, `docker://${proxy.host}/${ref}`, 'source');
+  if (!canResolveReading(target)) throw new Error('a registry source resolves by reading');
+  return target;
+}
+
+describe('RegistryTarget.resolveReading (issue 12: one GET by tag, its verified bytes reused by fetch)', () => {
+  beforeAll(async () => {
+    await pushLayout(client, layout, '1', `docker://${registry.host}/reading/app:1`);
+  });
+
+  it('resolves by one GET, the same descriptor as a HEAD, and the manifest read after it costs no request', async () => {
+    const target = await readingSource('reading/app:1');
+    try {
+      proxy.reset();
+      const desc = await target.resolveReading(`${proxy.host}/reading/app:1`);
+      const bytes = await readBlob(target, desc, 1 << 20);
+      expect(summary(proxy.requests).filter((line) => line.includes('/manifests/'))).toEqual([
+        'GET /v2/reading/app/manifests/1 200',
+      ]);
+      // Byte-exact: the manifest as written, and the descriptor a HEAD gives.
+      const written = await readFile(join(layout, 'blobs', 'sha256', encodedPart(image.manifestDigest)));
+      expect(bytes.equals(written)).toBe(true);
+      expect(desc).toEqual(await target.resolve(undefined));
+      // The descriptor's size is still checked against the kept bytes (no request made for it).
+      const requests = proxy.requests.length;
+      await expect(readBlob(target, { ...desc, size: desc.size + 1 }, 1 << 20)).rejects.toMatchObject({
+        code: 'SIZE_MISMATCH',
+      });
+      expect(proxy.requests.length).toBe(requests);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('refuses bytes that do not hash to Docker-Content-Digest (the client verification)', async () => {
+    proxy.setRules([{ kind: 'corrupt-byte', offset: 5, method: 'GET', path: /\/manifests\/1$/ }]);
+    const target = await readingSource('reading/app:1');
+    try {
+      await expect(target.resolveReading('1')).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    } finally {
+      proxy.setRules([]);
+      await target.close();
+    }
+  });
+
+  it('a missing tag or repository is IMAGE_NOT_FOUND, as for resolve', async () => {
+    for (const ref of ['reading/app:nope', 'reading/none:1']) {
+      const target = await readingSource(ref);
+      try {
+        await expect(target.resolveReading(ref.split(':')[1] as string)).rejects.toMatchObject({
+          code: 'IMAGE_NOT_FOUND',
+          message: expect.stringContaining('does not exist'),
+        });
+      } finally {
+        await target.close();
+      }
+    }
   });
 });
 

@@ -16,6 +16,14 @@ export async function fetchManifest(
 ): Promise<Buffer> {
   const accept = [...new Set([desc.mediaType, ...MANIFEST_ACCEPT])];
   const { bytes } = await repo.getManifest(desc.digest, { accept, signal });
+  return sizeChecked(bytes, desc, repo);
+}
+
+/**
+ * `bytes`, verified by the client, when they are as long as `desc` says (the digest says nothing about a
+ * descriptor's size field: a wrong size in an index would be copied on and refused by strict readers).
+ */
+export function sizeChecked(bytes: Buffer, desc: Descriptor, repo: Repository): Buffer {
   if (bytes.length !== desc.size) {
     throw new KimgError(
       'SIZE_MISMATCH',

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { KimgError } from '../../errors';
+import { isKimgError, KimgError } from '../../errors';
 import type { Descriptor } from '../../manifest/descriptor';
 import { MAX_MANIFEST_BYTES } from '../../manifest/limits';
 import { isIndexMediaType, isManifestMediaType } from '../../manifest/media-types';
@@ -11,6 +11,7 @@ import type {
   PushFromOptions,
   PushVia,
   ReferrerLister,
+  ReadingResolver,
   ReopeningPusher,
   TagLister,
   TaggingRemote,
@@ -18,8 +19,8 @@ import type {
 import { readAll } from '../read-blob';
 import type { BlobLocations } from './blob-locations';
 import type { IoOptions, NamedImage, Target, TagOptions } from '../types';
-import { fetchManifest, onceOpener } from './manifest-io';
-import { manifestReference, repositoryRef } from './registry-ref';
+import { fetchManifest, onceOpener, sizeChecked } from './manifest-io';
+import { manifestReference, repositoryRef, type RepositoryRef } from './registry-ref';
 import { PendingTags } from './pending-tags';
 
 export interface RegistryTargetOptions {
@@ -42,13 +43,20 @@ export interface RegistryTargetOptions {
  * registry garbage collection reclaims them otherwise. **Tags are written only at `commit`**, after every blob
  * and manifest of every graph is in place, so a tag never points at an incomplete image; `abort` forgets them.
  */
-export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, TagLister, TaggingRemote {
+export class RegistryTarget
+  implements Target, ReopeningPusher, ReferrerLister, TagLister, TaggingRemote, ReadingResolver
+{
   readonly description: string;
   readonly registry: string;
   readonly blobOrigin: BlobOrigin;
   private readonly repo: Repository;
   /** Manifests pushed by this target, for the tag PUTs at commit and read-back by the copy engine. */
   private readonly pushed = new Map<string, Buffer>();
+  /**
+   * Manifests `resolveReading` read, by the digest of their bytes (the client checked them against
+   * Docker-Content-Digest and the digest asked for): `fetch` serves them without a request.
+   */
+  private readonly resolvedManifests = new Map<string, Buffer>();
   /** Blobs `exists` just found missing: their push skips the second HEAD (budget: HEAD, POST, PUT). */
   private readonly absent = new Set<string>();
   private readonly pendingTags: PendingTags;
@@ -91,8 +99,16 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
       return content;
     }
     const bytes =
-      this.pushed.get(desc.digest) ?? (await this.watch(fetchManifest(this.repo, desc, options.signal)));
+      this.pushed.get(desc.digest) ??
+      this.resolvedBytes(desc) ??
+      (await this.watch(fetchManifest(this.repo, desc, options.signal)));
     return Readable.from([bytes]);
+  }
+
+  /** A manifest `resolveReading` read: its bytes hash to `desc.digest` (the key); the size is checked as a GET's. */
+  private resolvedBytes(desc: Descriptor): Buffer | undefined {
+    const bytes = this.resolvedManifests.get(desc.digest);
+    return bytes && sizeChecked(bytes, desc, this.repo);
   }
 
   /** `work`, noting its failure (see `failed`). */
@@ -143,16 +159,42 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
   async resolve(ref: string | undefined, options: IoOptions = {}): Promise<Descriptor> {
     const wanted = repositoryRef(ref, this.reference, this.description);
     const found = await this.watch(this.repo.headManifest(manifestReference(wanted), options));
-    if (!found) {
-      this.failed = true;
-      const name = `${repositoryName(this.reference)}${wanted.digest ? `@${wanted.digest}` : `:${wanted.tag}`}`;
-      throw new KimgError(
-        'IMAGE_NOT_FOUND',
-        `${this.registry}/${name} does not exist`,
-        'check the name and tag (kimg tags REPOSITORY lists the tags)',
-      );
-    }
+    if (!found) throw this.notFound(wanted);
     return found;
+  }
+
+  /**
+   * `resolve` by GET (issue 12 "Latency"): the manifest comes with its descriptor in one request, verified as
+   * every manifest read is (registry/client/manifests.ts `verifyManifest`: the bytes hash to
+   * Docker-Content-Digest and to a digest asked for), and is kept, so the copy's `fetch` of it sends nothing —
+   * one request instead of HEAD + GET for an image the destination lacks. For one it has, the body is wasted and
+   * Docker Hub counts a GET as a pull (a HEAD is free): only a batch run in a copy streak asks (copy/batch-resolve.ts).
+   */
+  async resolveReading(ref: string, options: IoOptions = {}): Promise<Descriptor> {
+    const wanted = repositoryRef(ref, this.reference, this.description);
+    try {
+      const { descriptor, bytes } = await this.watch(
+        this.repo.getManifest(manifestReference(wanted), options),
+      );
+      this.resolvedManifests.set(descriptor.digest, bytes);
+      return descriptor;
+    } catch (err) {
+      // A HEAD's 404 has no body; a GET's names the manifest or the repository: the same missing image.
+      if (isKimgError(err, 'MANIFEST_UNKNOWN') || isKimgError(err, 'NAME_UNKNOWN'))
+        throw this.notFound(wanted, err);
+      throw err;
+    }
+  }
+
+  private notFound(wanted: RepositoryRef, cause?: unknown): KimgError {
+    this.failed = true;
+    const name = `${repositoryName(this.reference)}${wanted.digest ? `@${wanted.digest}` : `:${wanted.tag}`}`;
+    return new KimgError(
+      'IMAGE_NOT_FOUND',
+      `${this.registry}/${name} does not exist`,
+      'check the name and tag (kimg tags REPOSITORY lists the tags)',
+      cause === undefined ? undefined : { cause },
+    );
   }
 
   async list(options: IoOptions = {}): Promise<NamedImage[]> {
@@ -277,6 +319,7 @@ export class RegistryTarget implements Target, ReopeningPusher, ReferrerLister, 
 
   async close(): Promise<void> {
     this.pendingTags.clear();
+    this.resolvedManifests.clear();
     // A source has no commit: it writes what it saw when none of its reads failed. A failed copy writes
     // nothing into the store (issue 9): what a destination uploaded before failing is found by the rerun's HEADs.
     if (!this.failed && !this.options.push) await this.options.blobLocations?.save();
