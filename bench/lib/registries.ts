@@ -29,11 +29,23 @@ export interface BenchRegistry {
   stop(): Promise<void>;
 }
 
-/** Starts a registry on `storageDir` (emptied first; removed again by stop unless `keepStorage`). */
+/** Storage folders of stopped registries, removed by `cleanupHarness` once every timed run is over. */
+const stoppedStorage: string[] = [];
+let registriesStarted = 0;
+
+/**
+ * Starts a registry on `storageDir`, or unless `keepStorage` on a new, empty folder beside it. A stopped
+ * registry's folder is removed at the end of the bench (`cleanupHarness`), not between runs: this machine's disk
+ * is ext4 without a journal, whose inode allocator skips inodes freed in the last 60 s, so deleting a run's ~1,000
+ * files right before the next timed run made that run's registry spend up to twice the CPU on the same requests
+ * (destination registry 0.55 → 1.19 s within one 15-run `sync` series, for both tools; 0.46–0.53 s with fresh
+ * folders). That is a cost of the harness, not of the tools, and no mirror deletes its storage before a sync.
+ */
 export async function startBenchRegistry(
-  storageDir: string,
+  given: string,
   opts: { counted?: boolean; keepStorage?: boolean } = {},
 ): Promise<BenchRegistry> {
+  const storageDir = opts.keepStorage ? given : `${given}.${process.pid}.${++registriesStarted}`;
   if (!opts.keepStorage) rmrf(storageDir);
   fs.mkdirSync(storageDir, { recursive: true });
   const reg: RunningRegistry = await startRegistry({ storageDir });
@@ -47,7 +59,7 @@ export async function startBenchRegistry(
     async stop() {
       await proxy?.stop();
       await reg.stop();
-      if (!opts.keepStorage) rmrf(storageDir);
+      if (!opts.keepStorage) stoppedStorage.push(storageDir);
     },
   };
 }
@@ -64,8 +76,9 @@ export async function countingProxy(upstreamUrl: string): Promise<FaultProxy> {
   return startFaultProxy(upstreamUrl);
 }
 
-/** Removes the harness's temp folders (registry configs and logs); call once at the end. */
+/** Removes the harness's temp folders (registry configs and logs) and stopped registries' storage; call once at the end. */
 export async function cleanupHarness(): Promise<void> {
+  for (const dir of stoppedStorage.splice(0)) rmrf(dir);
   await removeTempDirs();
 }
 
