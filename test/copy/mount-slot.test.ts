@@ -21,7 +21,8 @@ beforeAll(async () => {
   registry = await startRegistry();
   client = createRegistryClient();
   layout = await makeTempDir('kimg-mount-slot-');
-  for (const seed of [41, 42]) images.push(await writeRandomImage(layout, { ref: `i${seed}`, seed, layers: 2 }));
+  for (const seed of [41, 42])
+    images.push(await writeRandomImage(layout, { ref: `i${seed}`, seed, layers: 2 }));
   // The first image is already in another repository of the registry: the blobs "landed" there.
   await pushLayout(client, layout, 'i41', `docker://${registry.host}/landed/first:1`);
 }, 60_000);
