@@ -90,18 +90,22 @@ async function bundle() {
  */
 const SNAPSHOT_V8_FLAGS = ['--initial-heap-size=64', '--interrupt-budget=270336'];
 
+/**
+ * This node run with `args` in dist/snapshot/, and no NODE_OPTIONS: a child that makes a blob or a code cache must
+ * run under exactly the V8 flags it is given (V8 checks them when the file is used).
+ */
+function childNode(args) {
+  return spawnSync(process.execPath, args, {
+    cwd: OUT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+}
+
 function snapshot() {
   const blob = path.join(OUT, `kimg-${nodeKey()}.blob`);
   const partial = `${blob}.partial`;
-  const result = spawnSync(
-    process.execPath,
-    [...SNAPSHOT_V8_FLAGS, '--snapshot-blob', partial, '--build-snapshot', BUNDLE],
-    {
-      cwd: OUT,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    },
-  );
+  const result = childNode([...SNAPSHOT_V8_FLAGS, '--snapshot-blob', partial, '--build-snapshot', BUNDLE]);
   // Node warns about each built-in it has not verified in snapshots (node:fs, node:zlib …); the rest is worth showing.
   const noise =
     /not yet fully verified|may still work in some cases|request support for the module|--trace-warnings/;
@@ -140,11 +144,7 @@ async function undiciBundle() {
   return UNDICI_CACHE_FLAG_SETS.map((flags) => {
     const { cache } = undiciBundleFiles(ROOT, commandLineFlagsTag(flags));
     const write = `require(${JSON.stringify(producer)}).writeUndiciCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(cache)}).catch((err) => { console.error(err); process.exitCode = 1; })`;
-    const result = spawnSync(process.execPath, [...flags, '-e', write], {
-      cwd: OUT,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const result = childNode([...flags, '-e', write]);
     if (result.status !== 0 || !fs.existsSync(cache)) {
       throw new Error(`the code cache producer exited ${result.status ?? result.signal}\n${result.stderr}`);
     }
